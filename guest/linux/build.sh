@@ -1,0 +1,118 @@
+#!/bin/sh
+# Build a guest Linux from Debian's pristine linux-source package.
+#
+#   build.sh VERSION VARIANT OUT
+#
+# VERSION is 6.1 or 6.12. VARIANT is "afterburn" (every assembler input goes
+# through the afterburner: gcc -B <wrapper dir>/) or "plain" (the same kernel
+# without it, the baseline of the benchmarks). OUT receives vmlinux,
+# System.map, .config and build-info.
+#
+# Nothing in the Linux tree is modified: the source is unpacked once into a
+# cache directory outside the repository and built out of tree (make O=).
+# The object directory is keyed by everything that shapes the result (config
+# fragments, package version, toolchain, this script, and for "afterburn" the
+# afterburner and wrapper binaries), so a second 'make test' reuses the build,
+# and a changed afterburner never reuses stale objects. ccache keys on the
+# afterburner build too (CCACHE_EXTRAFILES).
+set -eu
+
+version=$1
+variant=$2
+out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+cache=${LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ddvm-linux}
+jobs=${LINUX_JOBS:-$(nproc)}
+
+pkg=linux-source-$version
+tarball=/usr/src/$pkg.tar.xz
+[ -f "$tarball" ] || { echo "linux: $tarball missing (run 'make setup')" >&2; exit 1; }
+pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
+
+say() { echo "linux-$version/$variant: $*"; }
+
+# 1. Pristine source, unpacked once per package version.
+src=$cache/src/$pkg-$pkgver
+if [ ! -f "$src/.unpacked" ]; then
+	say "unpacking $tarball"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -C "$src.tmp" -xf "$tarball"
+	mv "$src.tmp/$pkg" "$src"
+	rm -rf "$src.tmp"
+	touch "$src/.unpacked"
+fi
+
+# 2. What the build depends on, and the key derived from it.
+cc="gcc"
+extra=""
+if [ "$variant" = afterburn ]; then
+	for f in "$build/bin/afterburn" "$build/ab-as/as"; do
+		[ -x "$f" ] || { echo "linux: $f missing (run 'make tools')" >&2; exit 1; }
+	done
+	cc="gcc -B $build/ab-as/"
+	extra="$build/bin/afterburn:$build/ab-as/as"
+elif [ "$variant" != plain ]; then
+	echo "linux: unknown variant '$variant' (afterburn|plain)" >&2
+	exit 1
+fi
+fragments="$here/config-common $here/config-$version"
+key=$( {
+	echo "$pkg $pkgver $variant"
+	cat $fragments "$here/build.sh"
+	gcc --version | head -1
+	as --version | head -1
+	[ -z "$extra" ] || cat "$build/bin/afterburn" "$build/ab-as/as"
+} | sha256sum | cut -c1-16)
+obj=$cache/obj/$version-$variant-$key
+
+# 3. Configure and build, unless this exact build exists already.
+if [ ! -f "$obj/.built" ]; then
+	mkdir -p "$obj" "$cache/ccache"
+	export CCACHE_DIR="$cache/ccache" CCACHE_MAXSIZE=8G
+	[ -z "$extra" ] || export CCACHE_EXTRAFILES="$extra"
+	kmake() { make -C "$src" O="$obj" CC="ccache $cc" HOSTCC="ccache gcc" "$@"; }
+	say "configuring in $obj"
+	kmake -s tinyconfig >/dev/null
+	KCONFIG_CONFIG="$obj/.config" "$src/scripts/kconfig/merge_config.sh" \
+		-m -O "$obj" "$obj/.config" $fragments >"$obj/merge.log" 2>&1
+	kmake -s olddefconfig >/dev/null
+	# Every option the fragments ask for must have taken effect.
+	bad=$(cat $fragments | grep -E '^(CONFIG_|# CONFIG_)' | while read -r line; do
+		case $line in
+		"# "*)	opt=${line#\# }; opt=${opt%% *}
+			! grep -q "^$opt=" "$obj/.config" || echo "$line" ;;
+		*)	grep -qxF "$line" "$obj/.config" || echo "$line" ;;
+		esac
+	done)
+	if [ -n "$bad" ]; then
+		echo "linux: config fragment lines not in the final .config:" >&2
+		echo "$bad" | sed 's/^/    /' >&2
+		exit 1
+	fi
+	say "building vmlinux with $jobs jobs (log: $obj/build.log)"
+	start=$(date +%s)
+	if ! kmake -j"$jobs" vmlinux >"$obj/build.log" 2>&1; then
+		tail -40 "$obj/build.log" >&2
+		echo "linux: build failed, full log in $obj/build.log" >&2
+		exit 1
+	fi
+	say "built in $(( $(date +%s) - start ))s"
+	touch "$obj/.built"
+	# Keep the two newest builds of this version and variant.
+	ls -dt "$cache/obj/$version-$variant-"* 2>/dev/null | tail -n +3 |
+		while read -r old; do rm -rf "$old"; done
+fi
+
+# 4. Publish into the project's build directory (copy: run-native and
+# run-vm boot this exact file).
+mkdir -p "$out"
+for f in vmlinux System.map .config; do
+	cmp -s "$obj/$f" "$out/$f" 2>/dev/null || cp "$obj/$f" "$out/$f"
+done
+printf 'version=%s\npackage=%s %s\nvariant=%s\nkey=%s\nobj=%s\n' \
+	"$version" "$pkg" "$pkgver" "$variant" "$key" "$obj" >"$out/build-info"
+say "$(sha256sum "$out/vmlinux" | cut -c1-16)  $out/vmlinux"

@@ -1,0 +1,33 @@
+# Guest Linux: the pre-virtualized kernels (built through the afterburner),
+# the plain baseline kernels of the benchmarks, the guest helpers, and
+# 'make run-native'. guest/linux/build.sh does the caching.
+
+LINUX_VERSIONS := 6.1 6.12
+GUEST_EXIT     := $(BUILD)/guest/guest-exit
+export LINUX GUEST_FILES GUEST_CMD
+
+$(GUEST_EXIT): guest/initramfs/guest-exit.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+.PHONY: linux linux-all linux-plain-all run-native
+# The pre-virtualized kernel LINUX=... (build/linux/<version>/vmlinux).
+linux: setup tools
+	@guest/linux/build.sh $(LINUX) afterburn $(BUILD)/linux/$(LINUX)
+
+linux-all: setup tools
+	@for v in $(LINUX_VERSIONS); do \
+		guest/linux/build.sh $$v afterburn $(BUILD)/linux/$$v || exit 1; \
+	done
+
+# The same kernels without the afterburner: the native-overhead baseline.
+linux-plain-all: setup
+	@for v in $(LINUX_VERSIONS); do \
+		guest/linux/build.sh $$v plain $(BUILD)/linux/$$v-plain || exit 1; \
+	done
+
+run-native: linux $(GUEST_EXIT)
+	@tools/run-linux native
+
+TEST_DEPS  += linux-all $(GUEST_EXIT)
+BENCH_DEPS += linux-all linux-plain-all $(GUEST_EXIT)

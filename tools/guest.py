@@ -1,0 +1,85 @@
+"""Guest Linux boots: where the kernels are, how their initramfs is made,
+and the QEMU command line of a native boot.
+
+Native boots use QEMU's PVH loader: it starts the uncompressed vmlinux ELF
+through its PVH note (CONFIG_PVH), so the file that boots natively is
+byte for byte the file the in-place VMM loads (SPEC 3.3).
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+VERSIONS = ("6.1", "6.12")
+
+# Kernel command line of every guest boot. panic=-1: a panicking guest
+# reboots at once, which -no-reboot turns into a QEMU exit.
+APPEND = "console=ttyS0,115200 panic=-1 oops=panic"
+
+STATUS = re.compile(r"^guest-cmd exit=(\d+)\s*$", re.M)
+
+
+def kernel_dir(version, variant="afterburn"):
+    if version not in VERSIONS:
+        sys.exit("LINUX=%s: supported versions are %s"
+                 % (version, ", ".join(VERSIONS)))
+    name = version if variant == "afterburn" else version + "-" + variant
+    return os.path.join(BUILD, "linux", name)
+
+
+def vmlinux(version, variant="afterburn"):
+    path = os.path.join(kernel_dir(version, variant), "vmlinux")
+    if not os.path.isfile(path):
+        sys.exit("%s missing: build it with 'make linux LINUX=%s'"
+                 % (os.path.relpath(path, ROOT), version))
+    return path
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def make_initramfs(out, files=None, cmd=None, add=()):
+    """Write an initramfs to OUT (see tools/mkinitramfs.py)."""
+    argv = [sys.executable, os.path.join(ROOT, "tools", "mkinitramfs.py"),
+            "-o", out]
+    if files:
+        argv += ["--files", files]
+    if cmd is not None:
+        argv += ["--cmd", cmd]
+    for spec in add:
+        argv += ["--add", spec]
+    subprocess.run(argv, check=True)
+    return out
+
+
+def native_args(kernel, initrd, append=""):
+    """QEMU arguments (after tools/qemu.py's base) of a native boot."""
+    return ["-kernel", kernel, "-initrd", initrd,
+            "-append", (APPEND + " " + append).strip()]
+
+
+def net_args(netdev_opts=""):
+    """An e1000 NIC on QEMU's user-mode network (DHCP server at 10.0.2.2)."""
+    opts = "user,id=net0" + ("," + netdev_opts if netdev_opts else "")
+    return ["-netdev", opts, "-device", "e1000,netdev=net0"]
+
+
+def disk_args(image, fmt="raw"):
+    """IMAGE as a virtio-blk disk (/dev/vda in the guest)."""
+    return ["-drive", "file=%s,format=%s,if=none,id=disk0,cache=writeback"
+            % (image, fmt), "-device", "virtio-blk-pci,drive=disk0"]
+
+
+def guest_status(console):
+    """The N of the last "guest-cmd exit=N" line, or None."""
+    found = STATUS.findall(console)
+    return int(found[-1]) if found else None
