@@ -10,7 +10,7 @@ $(GUEST_EXIT): guest/initramfs/guest-exit.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-.PHONY: linux linux-all linux-plain-all run-native
+.PHONY: linux linux-all linux-plain run-native
 # The pre-virtualized kernel LINUX=... (build/linux/<version>/vmlinux).
 linux: setup tools
 	@guest/linux/build.sh $(LINUX) afterburn $(BUILD)/linux/$(LINUX)
@@ -20,14 +20,15 @@ linux-all: setup tools
 		guest/linux/build.sh $$v afterburn $(BUILD)/linux/$$v || exit 1; \
 	done
 
-# The same kernels without the afterburner: the native-overhead baseline.
-linux-plain-all: setup
-	@for v in $(LINUX_VERSIONS); do \
-		guest/linux/build.sh $$v plain $(BUILD)/linux/$$v-plain || exit 1; \
-	done
+# The same kernel without the afterburner: the native-overhead baseline of
+# 'make bench' (BENCH_LINUX, default 6.1).
+BENCH_LINUX ?= 6.1
+export BENCH_LINUX
+linux-plain: setup
+	@guest/linux/build.sh $(BENCH_LINUX) plain $(BUILD)/linux/$(BENCH_LINUX)-plain
 
 run-native: linux $(GUEST_EXIT)
 	@tools/run-linux native
 
 TEST_DEPS  += linux-all $(GUEST_EXIT)
-BENCH_DEPS += linux-all linux-plain-all $(GUEST_EXIT)
+BENCH_DEPS += linux-all linux-plain $(GUEST_EXIT)
