@@ -1,0 +1,172 @@
+/*
+ * Process checks: fork and the exit status seen by wait, death by signal,
+ * execve of this same binary with arguments and environment, and a few
+ * megabytes through a pipe between two processes with every byte verified.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conformance.h"
+
+#define PIPE_BYTES (4u << 20)
+#define PIPE_CHUNK 4093		/* odd size, so writes straddle pages */
+
+static int fork_wait_status(void)
+{
+	int me = getpid();
+	int status, pid, i;
+
+	for (i = 0; i < 3; i++) {
+		pid = fork();
+		if (pid < 0)
+			return check_fail_errno("fork");
+		if (pid == 0)
+			_exit(7 + i);
+		if (waitpid(pid, &status, 0) != pid)
+			return check_fail_errno("waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 7 + i)
+			return check_fail("child %d: status 0x%x, want exit %d",
+					  i, status, 7 + i);
+	}
+	/* getppid() in the child must name us. */
+	pid = fork();
+	if (pid < 0)
+		return check_fail_errno("fork");
+	if (pid == 0)
+		_exit(getppid() == me ? 0 : 1);
+	return check_child_ok(pid, "getppid in child");
+}
+
+static int exit_by_signal(void)
+{
+	int status, pid;
+
+	pid = fork();
+	if (pid < 0)
+		return check_fail_errno("fork");
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	if (kill(pid, SIGKILL) < 0)
+		return check_fail_errno("kill");
+	if (waitpid(pid, &status, 0) != pid)
+		return check_fail_errno("waitpid");
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		return check_fail("status 0x%x, want SIGKILL", status);
+	return 0;
+}
+
+static int execve_self(void)
+{
+	char *argv[] = { "conformance", EXEC_PROBE_ARG, "payload", NULL };
+	char *envp[] = { EXEC_PROBE_ENV, NULL };
+	int status, pid;
+
+	pid = fork();
+	if (pid < 0)
+		return check_fail_errno("fork");
+	if (pid == 0) {
+		execve(self_path(), argv, envp);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return check_fail_errno("waitpid");
+	if (!WIFEXITED(status))
+		return check_fail("probe died, status 0x%x", status);
+	if (WEXITSTATUS(status) == 127)
+		return check_fail("execve %s failed", self_path());
+	if (WEXITSTATUS(status) != EXEC_PROBE_STATUS)
+		return check_fail("probe exit %d (argv/envp lost?)",
+				  WEXITSTATUS(status));
+	return 0;
+}
+
+/* xorshift32: a pattern both ends can regenerate without sharing a buffer. */
+static uint32_t pattern_next(uint32_t *state)
+{
+	uint32_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+static void pipe_writer(int fd)
+{
+	static unsigned char buf[PIPE_CHUNK];
+	uint32_t state = 0x12345678;
+	size_t sent = 0, n, i, off;
+	ssize_t w;
+
+	while (sent < PIPE_BYTES) {
+		n = PIPE_BYTES - sent < PIPE_CHUNK ? PIPE_BYTES - sent :
+						      PIPE_CHUNK;
+		for (i = 0; i < n; i++)
+			buf[i] = pattern_next(&state) & 0xff;
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, n - off);
+			if (w < 0 && errno != EINTR)
+				_exit(1);
+			if (w < 0)
+				w = 0;
+		}
+		sent += n;
+	}
+	_exit(0);
+}
+
+static int pipe_integrity(void)
+{
+	static unsigned char buf[65536];
+	uint32_t state = 0x12345678;
+	size_t got = 0;
+	ssize_t r, i;
+	int fds[2], pid;
+
+	if (pipe(fds) < 0)
+		return check_fail_errno("pipe");
+	pid = fork();
+	if (pid < 0)
+		return check_fail_errno("fork");
+	if (pid == 0) {
+		close(fds[0]);
+		pipe_writer(fds[1]);
+	}
+	close(fds[1]);
+	for (;;) {
+		r = read(fds[0], buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return check_fail_errno("read");
+		if (r == 0)
+			break;
+		for (i = 0; i < r; i++) {
+			if (buf[i] != (pattern_next(&state) & 0xff))
+				return check_fail("byte %zu corrupted",
+						  got + i);
+		}
+		got += r;
+	}
+	close(fds[0]);
+	if (got != PIPE_BYTES)
+		return check_fail("got %zu bytes, want %u", got, PIPE_BYTES);
+	return check_child_ok(pid, "writer");
+}
+
+const struct check proc_checks[] = {
+	{ "fork_wait_status", fork_wait_status },
+	{ "exit_by_signal", exit_by_signal },
+	{ "execve_self", execve_self },
+	{ "pipe_integrity", pipe_integrity },
+	{ NULL, NULL },
+};
