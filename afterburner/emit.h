@@ -1,0 +1,50 @@
+/*
+ * Writing the annotated source. The emitter never rewrites input text: it
+ * collects insertions at byte offsets of the original buffer and, at the
+ * end, writes the buffer with the insertions spliced in. Everything that is
+ * not a site therefore passes through byte-identical, and all of a site's
+ * text stays on the site's own source line, so gas's line numbers (and
+ * those from linemarkers) still match the original.
+ *
+ * A site in 64-bit code becomes (L1..L3 are numeric local labels the input
+ * never uses, MIN the row's minimum site length):
+ *
+ *   L1: <prefixes> insn; L2: .nops -((MIN-(L2b-L1b))>0)*(MIN-(L2b-L1b)); L3: ;
+ *   .pushsection .afterburn,"a"; .balign 8; .quad L1b, L3b; .popsection
+ */
+#ifndef AFTERBURNER_EMIT_H
+#define AFTERBURNER_EMIT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+struct emit_edit {
+	size_t off;		/* insert before this byte of the input */
+	size_t seq;		/* keeps edits at one offset in order */
+	char *text;
+};
+
+struct emitter {
+	const char *buf;	/* the original input */
+	size_t len;
+	unsigned long label;	/* first of the three site labels */
+	struct emit_edit *edits;
+	size_t nr_edits, cap;
+	unsigned long nr_sites;
+};
+
+/* Prepare for buf; picks site labels that buf never uses. */
+void emit_init(struct emitter *em, const char *buf, size_t len);
+void emit_free(struct emitter *em);
+
+/* One site: bytes [start, end) of the input hold the instruction. */
+int emit_site(struct emitter *em, size_t start, size_t end,
+	      unsigned int min_len);
+
+/* Write the annotated source. 0 on success. */
+int emit_write(struct emitter *em, FILE *out);
+
+/* The label base emit_init chose for buf (exposed for tests). */
+unsigned long emit_choose_label(const char *buf, size_t len);
+
+#endif
