@@ -1,0 +1,121 @@
+/*
+ * Interrupt controllers and the timer. The legacy 8259 PICs are masked
+ * (everything goes through the local APIC and IOAPIC); the local APIC
+ * timer runs periodically at TICK_HZ, calibrated against PIT channel 2
+ * (Intel SDM Vol. 3A 12.5.4; 8254 data sheet). The IOAPIC routes input n
+ * to vector VECTOR_IRQ_BASE + n, edge/level as the ISA/PCI convention says
+ * (inputs 0-15 edge high, 16-23 level low, as QEMU's q35 wires them).
+ */
+#include <lib.h>
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/layout.h>
+
+#define LAPIC_PHYS	0xfee00000
+#define IOAPIC_PHYS	0xfec00000
+#define LAPIC_ID	0x020
+#define LAPIC_EOI	0x0b0
+#define LAPIC_SVR	0x0f0
+#define LAPIC_LVT_TIMER	0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR	0x390
+#define LAPIC_TIMER_DIV	0x3e0
+#define LVT_PERIODIC	(1u << 17)
+#define LVT_MASKED	(1u << 16)
+
+static u64 tsc_per_tick;
+
+static volatile u32 *lapic_reg(u32 off)
+{
+	return phys_to_virt(LAPIC_PHYS + off);
+}
+
+static void lapic_write(u32 off, u32 v)
+{
+	*lapic_reg(off) = v;
+}
+
+static u32 lapic_read(u32 off)
+{
+	return *lapic_reg(off);
+}
+
+void apic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+u64 apic_tsc_per_tick(void)
+{
+	return tsc_per_tick;
+}
+
+void apic_init(void)
+{
+	outb(0x21, 0xff);	/* mask both 8259s */
+	outb(0xa1, 0xff);
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+	lapic_write(LAPIC_SVR, 0x100 | VECTOR_SPURIOUS);	/* enable */
+}
+
+/* Busy-wait 10 ms on PIT channel 2 (1.193182 MHz), gate via port 0x61. */
+static void pit_wait_10ms(void)
+{
+	u16 count = 11932;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);	/* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	while (!(inb(0x61) & 0x20))
+		;
+}
+
+void apic_timer_start(u32 hz)
+{
+	u32 start = 0xffffffff, elapsed;
+	u64 tsc;
+
+	lapic_write(LAPIC_TIMER_DIV, 0x3);	/* divide by 16 */
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, start);
+	tsc = rdtsc();
+	pit_wait_10ms();
+	elapsed = start - lapic_read(LAPIC_TIMER_CUR);
+	tsc = rdtsc() - tsc;
+	tsc_per_tick = tsc * 100 / hz;
+	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_PERIODIC);
+	lapic_write(LAPIC_TIMER_INIT, (u64)elapsed * 100 / hz);
+	printk("timer: local APIC %u Hz, %lu APIC counts and %lu TSC cycles per tick\n",
+	       hz, (u64)elapsed * 100 / hz, tsc_per_tick);
+}
+
+static void ioapic_write(u32 reg, u32 v)
+{
+	*(volatile u32 *)phys_to_virt(IOAPIC_PHYS) = reg;
+	*(volatile u32 *)phys_to_virt(IOAPIC_PHYS + 0x10) = v;
+}
+
+/* Redirection entry n at registers 0x10 + 2n (82093AA data sheet 3.2.4). */
+static void ioapic_route(u32 line, bool masked)
+{
+	u32 lo = VECTOR_IRQ_BASE + line;
+
+	if (line >= 16)
+		lo |= (1u << 15) | (1u << 13);	/* level, active low */
+	if (masked)
+		lo |= 1u << 16;
+	ioapic_write(0x10 + 2 * line + 1, lapic_read(LAPIC_ID) & 0xff000000);
+	ioapic_write(0x10 + 2 * line, lo);
+}
+
+void ioapic_mask(u32 line, bool masked)
+{
+	ioapic_route(line, masked);
+}
+
+void ioapic_init(void)
+{
+	for (u32 i = 0; i < 24; i++)
+		ioapic_route(i, true);
+}

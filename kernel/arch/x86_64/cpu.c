@@ -1,0 +1,126 @@
+/*
+ * CPU setup: GDT with TSS, IDT, the SYSCALL MSRs, control-register
+ * features (FSGSBASE for user-level FS/GS base, SSE/XSAVE for user FPU
+ * state) and the per-CPU block behind GS.
+ */
+#include <lib.h>
+#include <arch/cpu.h>
+#include <arch/frame.h>
+#include <arch/percpu.h>
+#include <arch/tss.h>
+
+struct percpu cpu0;
+struct tss cpu0_tss __attribute__((aligned(64)));
+
+/* null, kernel code, kernel data, user data, user code, TSS (2 slots). */
+static u64 gdt[7] __attribute__((aligned(16)));
+
+struct idt_entry {
+	u16 off0, sel;
+	u8 ist, type;
+	u16 off1;
+	u32 off2, zero;
+} __attribute__((packed));
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+extern u64 isr_table[256];
+extern char syscall_entry[];
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __attribute__((packed));
+
+static void gdt_init(void)
+{
+	u64 base = (u64)&cpu0_tss, limit = sizeof(cpu0_tss) - 1;
+	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
+
+	gdt[1] = 0x00209a0000000000;	/* L=1 code, DPL 0 */
+	gdt[2] = 0x0000920000000000;	/* data, DPL 0 */
+	gdt[3] = 0x0000f20000000000;	/* data, DPL 3 (SYSRET SS) */
+	gdt[4] = 0x0020fa0000000000;	/* L=1 code, DPL 3 (SYSRET CS) */
+	/* 64-bit available TSS descriptor, Vol. 3A 8.2.3 */
+	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		 (0x89ul << 40) | (((limit >> 16) & 0xf) << 48) |
+		 (((base >> 24) & 0xff) << 56);
+	gdt[6] = base >> 32;
+
+	cpu0_tss.iomap_base = IOMAP_NONE;
+	cpu0_tss.io_bitmap[IO_BITMAP_BYTES] = 0xff;
+	asm volatile("lgdt %0" : : "m"(p));
+	asm volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss"
+		     : : "r"(KERNEL_DS));
+	asm volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
+		     : : "i"(KERNEL_CS) : "rax", "memory");
+	asm volatile("ltr %w0" : : "r"(0x28));
+}
+
+static void idt_init(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (u64)idt };
+
+	for (int v = 0; v < 256; v++) {
+		u64 a = isr_table[v];
+
+		idt[v].off0 = a & 0xffff;
+		idt[v].sel = KERNEL_CS;
+		idt[v].ist = 0;
+		/* interrupt gate; DPL 3 only for int3 so user code can probe */
+		idt[v].type = v == 3 ? 0xee : 0x8e;
+		idt[v].off1 = (a >> 16) & 0xffff;
+		idt[v].off2 = a >> 32;
+		idt[v].zero = 0;
+	}
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+static void features_init(void)
+{
+	u32 a, b, c, d;
+	u64 cr4 = read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+
+	cpuid(7, 0, &a, &b, &c, &d);
+	if (b & 1)		/* CPUID.07H:EBX.FSGSBASE[bit 0] */
+		cr4 |= CR4_FSGSBASE;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 26))	/* XSAVE */
+		cr4 |= CR4_OSXSAVE;
+	write_cr4(cr4);
+	if (cr4 & CR4_OSXSAVE) /* XCR0: x87, SSE, AVX if present */
+		asm volatile("xsetbv" : : "c"(0), "a"(c & (1u << 28) ? 7 : 3), "d"(0));
+	write_cr0((read_cr0() | CR0_MP | CR0_WP) & ~(CR0_EM | CR0_TS));
+}
+
+static void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+	/* SYSCALL loads CS=0x08 SS=0x10; SYSRET CS=0x10+16|3, SS=0x10+8|3 */
+	wrmsr(MSR_STAR, (0x13ul << 48) | ((u64)KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	/* Clear IF, TF, DF, AC, NT on entry: the kernel runs with IRQs off. */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC |
+			 RFLAGS_NT);
+	wrmsr(MSR_GS_BASE, (u64)&cpu0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+void cpu_init(void)
+{
+	gdt_init();
+	idt_init();
+	features_init();
+	syscall_init();
+}
+
+void cpu_set_kernel_stack(u64 top)
+{
+	cpu0_tss.rsp0 = top;
+	cpu0.kstack_top = top;
+}
+
+void cpu_qemu_exit(u32 status)
+{
+	/* isa-debug-exit at 0xf4: QEMU exits with (status << 1) | 1 */
+	asm volatile("outl %0, %1" : : "a"(status), "Nd"((u16)0xf4));
+}

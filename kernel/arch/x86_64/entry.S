@@ -1,0 +1,163 @@
+/*
+ * Kernel entry and exit: the 256 interrupt/exception stubs, the SYSCALL
+ * entry, the common return path to user mode, and the kernel-stack switch
+ * between threads. Every entry from user mode leaves a struct frame
+ * (frame.h) at the top of the thread's kernel stack.
+ */
+#include <arch/frame.h>
+#include <arch/percpu.h>
+
+#define F_VECTOR	(15 * 8)
+#define F_RIP		(17 * 8)
+#define F_CS		(18 * 8)
+
+/* Vectors for which the CPU pushes an error code (Intel SDM Vol. 3A 7.3). */
+.macro stub v
+	.align 16
+isr_\v:
+	.if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.else
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	trap_common
+.endm
+
+.macro push_regs
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+.endm
+
+	.text
+	.altmacro
+	.set i, 0
+	.rept 256
+	stub %i
+	.set i, i + 1
+	.endr
+
+trap_common:
+	push_regs
+	testb	$3, F_CS(%rsp)
+	jz	1f
+	swapgs				/* from user: GS base := per-CPU block */
+1:	cld
+	mov	%rsp, %rdi
+	call	trap_dispatch
+	jmp	trap_return
+
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	mov	%rsp, %gs:PERCPU_USER_RSP
+	mov	%gs:PERCPU_KSTACK_TOP, %rsp
+	pushq	$USER_DS
+	pushq	%gs:PERCPU_USER_RSP
+	push	%r11			/* SYSCALL saved RFLAGS in r11 */
+	pushq	$USER_CS
+	push	%rcx			/* and RIP in rcx */
+	pushq	$0
+	pushq	$FRAME_SYSCALL
+	push_regs
+	mov	%rsp, %rdi
+	call	syscall_dispatch
+	/* fall through */
+
+	.globl trap_return
+trap_return:
+	cmpq	$FRAME_SYSCALL, F_VECTOR(%rsp)
+	jne	2f
+	mov	F_RIP(%rsp), %rcx
+	shr	$47, %rcx		/* SYSRET to a non-canonical or upper-half */
+	jnz	2f			/* RIP would #GP in ring 0: use IRET */
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	add	$8, %rsp		/* r11 := RFLAGS below */
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	add	$8, %rsp		/* rcx := RIP below */
+	pop	%rbx
+	pop	%rax
+	mov	16(%rsp), %rcx
+	mov	32(%rsp), %r11
+	mov	40(%rsp), %rsp
+	swapgs
+	sysretq
+
+2:	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	testb	$3, 24(%rsp)
+	jz	3f
+	swapgs
+3:	add	$16, %rsp		/* vector, error code */
+	iretq
+
+/* void switch_context(u64 *save_sp, u64 new_sp): callee-saved regs only. */
+	.globl switch_context
+switch_context:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+
+/* First run of a user thread: its stack holds only the frame. */
+	.globl thread_first_return
+thread_first_return:
+	jmp	trap_return
+
+	.section .rodata
+	.align 8
+	.globl isr_table
+isr_table:
+.macro addr v
+	.quad isr_\v
+.endm
+	.set i, 0
+	.rept 256
+	addr %i
+	.set i, i + 1
+	.endr

@@ -1,0 +1,34 @@
+/*
+ * Per-CPU data, reached through the GS base in the kernel (SWAPGS on every
+ * entry from user mode puts it there). entry.S uses the first fields by
+ * offset, so keep their order.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#define PERCPU_KSTACK_TOP	0
+#define PERCPU_USER_RSP		8
+
+#ifndef __ASSEMBLER__
+#include <types.h>
+
+struct thread;
+
+struct percpu {
+	u64 kstack_top;		/* rsp0 for SYSCALL entry */
+	u64 user_rsp;		/* scratch during SYSCALL entry */
+	struct thread *current;
+	struct thread *idle;
+	struct space *loaded_space;	/* whose page tables CR3 holds */
+	struct task *io_bitmap_owner;	/* whose bitmap the TSS holds */
+};
+
+extern struct percpu cpu0;
+
+static inline struct percpu *this_cpu(void)
+{
+	return &cpu0;	/* one CPU; SMP reads GS:self instead */
+}
+#endif
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * Exceptions and page faults of user threads. The kernel turns the fault
+ * into a call from the faulting thread to its pager (LABEL_PAGE_FAULT or
+ * LABEL_EXCEPTION); the pager's reply either maps a page of its own at the
+ * faulting address (TAG_MAP) or sets new registers (TAG_EXREGS); any other
+ * reply just resumes the thread, which retries. The root task's faults in
+ * its physical window are resolved by the kernel itself. A thread without
+ * a pager, or whose pager is unreachable, halts; nothing else is affected.
+ */
+#include <lib.h>
+#include <fault.h>
+#include <ipc.h>
+#include <map.h>
+#include <sched.h>
+#include <stats.h>
+#include <task.h>
+#include <thread.h>
+#include <abi/errno.h>
+#include <abi/map.h>
+#include <arch/cpu.h>
+
+static const char *const exc_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?",
+	"#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP",
+};
+
+static void halt_unhandled(struct thread *t, struct frame *f, const char *why)
+{
+	const char *n = f->vector < 32 && exc_names[f->vector] ?
+			exc_names[f->vector] : "?";
+
+	printk("kernel: task %u thread %u halted: %s %s (vector %lu) at ip %lx addr %lx err %lx\n",
+	       t->task->id, t->id, why, n, f->vector, f->rip, t->fault_addr,
+	       f->error);
+	thread_halt(t);
+}
+
+void fault_user(struct frame *f)
+{
+	struct thread *t = current();
+	long r;
+
+	stat_inc(STAT_FAULTS);
+	t->fault_addr = f->vector == 14 ? read_cr2() : 0;
+	if (f->vector == 14 && t->task->is_root &&
+	    map_root_window_fault(&t->task->space, t->fault_addr))
+		return;
+	if (!t->pager) {
+		halt_unhandled(t, f, "no pager for");
+		return;
+	}
+	if (f->vector == 14) {
+		t->kmsg.tag = TAG_MAKE(LABEL_PAGE_FAULT, 0);
+		t->kmsg.w[0] = t->fault_addr;
+		t->kmsg.w[1] = f->error;
+		t->kmsg.w[2] = f->rip;
+		t->kmsg.w[3] = 0;
+		t->kmsg.w[4] = 0;
+	} else {
+		t->kmsg.tag = TAG_MAKE(LABEL_EXCEPTION, 0);
+		t->kmsg.w[0] = f->vector;
+		t->kmsg.w[1] = f->error;
+		t->kmsg.w[2] = f->rip;
+		t->kmsg.w[3] = f->rsp;
+		t->kmsg.w[4] = f->rflags;
+	}
+	t->kmsg_valid = true;
+	t->in_fault = true;
+	t->call_rcv_timeout = TIMEOUT_NEVER;
+	r = ipc_send(t, t->pager, t->pager_badge, true, TIMEOUT_NEVER);
+	t->kmsg_valid = false;
+	if (r == 0)
+		r = ipc_receive(t, t->pager, TIMEOUT_NEVER);
+	else if (r == 1)
+		r = t->ipc_result;
+	t->in_fault = false;
+	if (r == -E_CANCELED)
+		return;		/* exregs chose what happens next */
+	if (r < 0)
+		halt_unhandled(t, f, "pager unreachable for");
+}
+
+/* The pager answered t's fault with m; the result goes to the pager. */
+long fault_reply(struct thread *t, struct thread *pager, const struct msg *m)
+{
+	struct frame *f = thread_frame(t);
+
+	if (m->tag & TAG_MAP) {
+		if (m->w[0] & 4095 || (m->w[1] & ~(u64)MAP_RWX) ||
+		    !(m->w[1] & MAP_R))
+			return -E_INVAL;
+		return map_page(&pager->task->space, m->w[0], &t->task->space,
+				t->fault_addr & ~4095ul, m->w[1]);
+	}
+	if (m->tag & TAG_EXREGS) {
+		if (!space_user_address(m->w[0]))
+			return -E_INVAL;
+		f->rip = m->w[0];
+		f->rsp = m->w[1];
+		f->vector = FRAME_FULL;
+	}
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * The mapping database (mapdb.c): every user mapping is a node in a tree
+ * rooted where the frame first entered user space (the root task's
+ * physical window or the root task's image). Mapping a page to another
+ * task adds a child; revoking a node takes back its whole subtree.
+ */
+#ifndef MAPDB_H
+#define MAPDB_H
+
+#include <types.h>
+
+struct space;
+
+struct mapnode {
+	struct space *space;
+	u64 va;
+	struct mapnode *parent, *child, *sibling;
+};
+
+struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s, u64 va);
+bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n);
+/* Remove n's descendants (and n if self); returns UNMAP_* status bits. */
+unsigned mapdb_revoke(struct mapnode *n, bool self);
+
+#endif

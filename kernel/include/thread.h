@@ -1,0 +1,82 @@
+/*
+ * Threads (thread.c): a kernel stack with the user frame at its top, a
+ * scheduling priority, IPC state, the fault handler ("pager") and the
+ * per-thread FPU/SSE/AVX area. A thread and its stack share one 8 KiB
+ * block, the struct at the bottom.
+ */
+#ifndef THREAD_H
+#define THREAD_H
+
+#include <types.h>
+#include <abi/ipc.h>
+#include <arch/frame.h>
+
+struct task;
+
+#define THREAD_BLOCK_SIZE	8192
+#define FPU_AREA_SIZE		1024
+
+enum thread_state {
+	TS_INACTIVE,	/* created, not started */
+	TS_READY,	/* runnable (in the ready queue or running) */
+	TS_SEND,	/* in a sender queue, waiting for the receiver */
+	TS_RECV,	/* waiting for a message */
+	TS_HALTED,	/* stopped by fault without handler or EX_HALT */
+};
+
+struct msg {
+	u64 tag;
+	u64 w[MSG_WORDS];
+};
+
+struct thread {
+	u64 ksp;			/* saved by switch_context */
+	struct task *task;
+	u32 id;
+	u8 prio;
+	u8 state;
+	bool kernel;			/* idle thread: no user frame */
+	struct thread *q_next;		/* ready queue or a sender queue */
+	u32 slice_left;			/* ticks */
+
+	/* IPC */
+	struct thread *send_head, *send_tail;	/* senders waiting on us */
+	struct thread *partner;		/* TS_SEND: receiver; TS_RECV: closed source */
+	struct thread *reply_to;	/* a caller waiting for our reply */
+	u64 send_badge;
+	bool send_call;			/* TS_SEND as the send phase of a call */
+	bool call_converted;		/* a receiver took our call: now TS_RECV */
+	u32 call_rcv_timeout;
+	bool kmsg_valid;		/* message in kmsg, not in the frame */
+	struct msg kmsg;
+	long ipc_result;
+	u64 timeout;			/* absolute tick, 0 = none */
+	struct thread *timeout_next;
+
+	/* faults */
+	struct thread *pager;
+	u64 pager_badge;
+	bool in_fault;			/* waiting for the pager's reply */
+	u64 fault_addr;
+
+	u64 fs_base, gs_base;		/* user FS/GS base (FSGSBASE) */
+	u64 cpu_tsc;			/* TSC cycles run */
+	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));
+};
+
+static inline struct frame *thread_frame(struct thread *t)
+{
+	return (struct frame *)((char *)t + THREAD_BLOCK_SIZE) - 1;
+}
+
+struct thread *thread_create(struct task *t, struct task *charge);
+struct thread *thread_create_idle(void);
+void thread_switch(struct thread *from, struct thread *to);
+void thread_halt(struct thread *t);
+void fpu_init(void);
+
+long sys_thread_create(struct frame *f);
+long sys_thread_control(struct frame *f);
+long sys_thread_exregs(struct frame *f);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * System call dispatch: SYSCALL lands in entry.S, which saves a struct
+ * frame and calls syscall_dispatch(). Every handler validates its own
+ * arguments and returns 0 or a negated E_* code (abi/errno.h) in rax.
+ * The small calls without a file of their own live here.
+ */
+#include <lib.h>
+#include <cap.h>
+#include <ipc.h>
+#include <irq.h>
+#include <map.h>
+#include <sched.h>
+#include <stats.h>
+#include <syscall.h>
+#include <task.h>
+#include <thread.h>
+#include <abi/errno.h>
+#include <arch/cpu.h>
+
+#define DEBUG_WRITE_MAX	256
+
+/* debug_write(buf, len): console output, len <= DEBUG_WRITE_MAX */
+static long sys_debug_write(struct frame *f)
+{
+	char buf[DEBUG_WRITE_MAX];
+	long err;
+
+	if (f->rsi > DEBUG_WRITE_MAX)
+		return -E_INVAL;
+	err = space_copy_from(&current()->task->space, f->rdi, buf, f->rsi);
+	if (err)
+		return err;
+	console_write(buf, f->rsi);
+	return 0;
+}
+
+static long sys_yield(struct frame *f)
+{
+	(void)f;
+	sched_yield();
+	return 0;
+}
+
+/* time() -> rdi ticks, rsi TSC cycles per tick */
+static long sys_time(struct frame *f)
+{
+	extern u64 apic_tsc_per_tick(void);
+
+	f->rdi = ticks;
+	f->rsi = apic_tsc_per_tick();
+	return 0;
+}
+
+/* debug_exit(status): end the QEMU run (isa-debug-exit). Root only. */
+static long sys_debug_exit(struct frame *f)
+{
+	if (!current()->task->is_root)
+		return -E_PERM;
+	printk("kernel: root task requested exit (%lu)\n", f->rdi);
+	cpu_qemu_exit((u32)f->rdi);
+	return -E_STATE;
+}
+
+static long (*const handlers[SYS_COUNT])(struct frame *) = {
+	[SYS_DEBUG_WRITE] = sys_debug_write,
+	[SYS_IPC] = sys_ipc,
+	[SYS_TASK_CREATE] = sys_task_create,
+	[SYS_THREAD_CREATE] = sys_thread_create,
+	[SYS_THREAD_CONTROL] = sys_thread_control,
+	[SYS_THREAD_EXREGS] = sys_thread_exregs,
+	[SYS_CAP_COPY] = sys_cap_copy,
+	[SYS_CAP_DELETE] = sys_cap_delete,
+	[SYS_MAP] = sys_map,
+	[SYS_UNMAP] = sys_unmap,
+	[SYS_YIELD] = sys_yield,
+	[SYS_STATS] = sys_stats,
+	[SYS_CAP_INFO] = sys_cap_info,
+	[SYS_IOPORT_GRANT] = sys_ioport_grant,
+	[SYS_IRQ_CONTROL] = sys_irq_control,
+	[SYS_TIME] = sys_time,
+	[SYS_DEBUG_EXIT] = sys_debug_exit,
+};
+
+void syscall_dispatch(struct frame *f)
+{
+	u64 nr = f->rax;
+
+	stat_inc(STAT_SYSCALLS);
+	f->rax = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
+	sched_preempt_check();
+}

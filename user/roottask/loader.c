@@ -1,0 +1,109 @@
+/*
+ * Starting a boot module as a task: copy its ELF segments into root-owned
+ * pages (mapped into the task on demand by pager.c), create the task and
+ * its first thread with the root task as pager, and give it exactly three
+ * capabilities: its own task, its own thread and a send capability to the
+ * root task badged with its index.
+ */
+#include "root.h"
+
+struct elf64_ehdr {
+	u8 ident[16];
+	u16 type, machine;
+	u32 version;
+	u64 entry, phoff, shoff;
+	u32 flags;
+	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+	u32 type, flags;
+	u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
+{
+	const struct elf64_ehdr *eh = (const void *)img;
+
+	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) ||
+	    eh->machine != 62)
+		return -1;
+	for (unsigned i = 0; i < eh->phnum && c->nr_seg < MAX_SEGMENTS; i++) {
+		const struct elf64_phdr *ph = (const void *)
+			(img + eh->phoff + i * eh->phentsize);
+		struct segment *s = &c->seg[c->nr_seg];
+		u64 start, end;
+
+		if (ph->type != 1)
+			continue;
+		start = ph->vaddr & ~(PAGE_SIZE - 1);
+		end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
+		s->vaddr = start;
+		s->memsz = end - start;
+		s->rights = MAP_R | (ph->flags & 2 ? MAP_W : 0) |
+			    (ph->flags & 1 ? MAP_X : 0);
+		/* Contiguous root addresses: pages come from one window run. */
+		s->copy = 0;
+		for (u64 va = start; va < end; va += PAGE_SIZE) {
+			u64 page = frame_alloc();
+			u64 lo = va < ph->vaddr ? ph->vaddr : va;
+			u64 hi = va + PAGE_SIZE;
+
+			if (!page)
+				return -1;
+			if (!s->copy)
+				s->copy = page;
+			else if (page != s->copy + (va - start))
+				return -1;
+			if (hi > ph->vaddr + ph->filesz)
+				hi = ph->vaddr + ph->filesz;
+			if (hi > lo)
+				memcpy((u8 *)page + (lo - va),
+				       img + ph->offset + (lo - ph->vaddr),
+				       hi - lo);
+		}
+		c->nr_seg++;
+	}
+	*entry = eh->entry;
+	return 0;
+}
+
+int child_start(unsigned idx, const struct boot_module *m)
+{
+	struct child *c = &children[idx];
+	u64 task = ROOT_SLOT_CHILD_TASK(idx), th = ROOT_SLOT_CHILD_THREAD(idx);
+	u64 entry, ip, sp = CHILD_STACK_TOP - 16;
+	long err;
+
+	c->name = m->cmdline;
+	if (load_segments(c, phys_window(m->start), m->size, &entry)) {
+		printf("root: %s: bad ELF image\n", c->name);
+		return -1;
+	}
+	err = sys_task_create(task, CHILD_KMEM_QUOTA);
+	if (!err)
+		err = sys_thread_create(task, th);
+	if (!err)
+		err = sys_cap_copy(task, task, SLOT_SELF_TASK, CR_ALL, 0);
+	if (!err)
+		err = sys_cap_copy(th, task, SLOT_SELF_THREAD, CR_ALL, 0);
+	if (!err)	/* children may call us but not control us */
+		err = sys_cap_copy(SLOT_SELF_THREAD, task, SLOT_PARENT, CR_SEND,
+				   idx);
+	if (!err)
+		err = sys_cap_copy(SLOT_SELF_THREAD, SLOT_SELF_TASK,
+				   ROOT_SLOT_PAGER(idx), CR_SEND, idx);
+	if (!err)
+		err = sys_thread_control(th, ROOT_SLOT_PAGER(idx), 100,
+					 TC_SET_PAGER | TC_SET_PRIO);
+	ip = entry;
+	if (!err)
+		err = sys_thread_exregs(th, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
+	if (!err)
+		err = sys_thread_control(th, 0, 0, TC_START);
+	if (err) {
+		printf("root: %s: cannot start (error %ld)\n", c->name, err);
+		return -1;
+	}
+	return 0;
+}

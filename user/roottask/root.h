@@ -1,0 +1,58 @@
+/*
+ * The root task: owner of all memory, ports and interrupt lines at boot.
+ * memory.c hands out physical frames, loader.c turns boot modules into
+ * tasks, pager.c serves their page faults and requests.
+ */
+#ifndef ROOT_H
+#define ROOT_H
+
+#include <lib.h>
+#include <sys.h>
+
+#define MAX_CHILDREN	BOOT_MAX_MODULES
+#define MAX_SEGMENTS	8
+
+/* Address layout the root task gives every task it starts. */
+#define CHILD_HEAP_BASE		0x0000100000000000ul
+#define CHILD_HEAP_SIZE		(256ul << 20)
+#define CHILD_STACK_TOP		0x0000700000000000ul
+#define CHILD_STACK_SIZE	(1ul << 20)
+#define CHILD_KMEM_QUOTA	(2ul << 20)
+
+/* Slots in the root task's own table. */
+#define ROOT_SLOT_CHILD_TASK(i)		(32 + 2 * (i))
+#define ROOT_SLOT_CHILD_THREAD(i)	(33 + 2 * (i))
+#define ROOT_SLOT_PAGER(i)		(80 + (i))	/* our thread, badged i */
+
+/* Requests children send to SLOT_PARENT (labels). */
+#define REQ_EXIT	1	/* w0 status */
+#define REQ_IOPORT	2	/* w0 base, w1 count */
+#define REQ_IRQ		3	/* w0 line, w1 destination slot in the child */
+
+struct segment {
+	u64 vaddr, memsz;	/* page aligned */
+	u64 copy;		/* where the root task keeps the loaded pages */
+	unsigned rights;
+};
+
+struct child {
+	const char *name;
+	struct segment seg[MAX_SEGMENTS];
+	unsigned nr_seg;
+	bool done;
+	bool faulted;
+	long status;
+};
+
+extern struct child children[MAX_CHILDREN];
+extern unsigned nr_children;
+
+void memory_init(const struct boot_info *bi);
+u64 frame_alloc(void);		/* returns the root-window address, zeroed */
+u64 memory_free_bytes(void);
+void *phys_window(u64 phys);
+
+int child_start(unsigned idx, const struct boot_module *m);
+void pager_loop(void);
+
+#endif
