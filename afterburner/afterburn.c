@@ -109,7 +109,7 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
 		return;
 	}
 	if (n == 5 && strncmp(text, ".byte", 5) == 0 && ab->as.mode == 64 &&
-	    ab->as.cur.exec) {
+	    ab->as.cur.exec == 1) {
 		uint8_t bytes[16];
 		int nb = asm_byte_list(text + a, len - a, bytes, sizeof(bytes));
 		const struct sens_row *row =
@@ -152,8 +152,17 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 	if (ab->have_prefix && !nr_labels)
 		start = ab->prefix_start;
 	ab->have_prefix = 0;
-	if (asm_is_macro(&ab->as, insn.mnemonic, strlen(insn.mnemonic)) ||
-	    ab->as.mode != 64) {
+	if (asm_is_macro(&ab->as, insn.mnemonic, strlen(insn.mnemonic))) {
+		site_close(ab);
+		return;
+	}
+	if (insn.operand_error && sens_is_mnemonic(insn.mnemonic)) {
+		afterburn_error(ab, line->file, line->lineno,
+				insn.operand_error, text, len);
+		return;
+	}
+	/* Instructions count unless the section is known to hold data. */
+	if (ab->as.mode != 64 || ab->as.cur.exec == 0 || insn.operand_error) {
 		site_close(ab);
 		return;
 	}

@@ -1,9 +1,10 @@
 /*
- * Directive handling for afterburn (see directive.h). Section names decide
- * whether raw ".byte" sequences may be code: an explicit flags string with
- * 'x' does, and so do the names gas and Linux use for code (.text*,
- * *.text, .altinstr_replacement, .fixup, .init, .fini). Flags given once for
- * a name are remembered, as gas does for a later ".section name".
+ * Directive handling for afterburn (see directive.h). Whether a section
+ * holds code: an explicit flags string says so ('x'); otherwise the names
+ * gas and Linux use for code (.text*, *.text, .altinstr_replacement, .fixup,
+ * .init, .fini) are code, the usual data names (.data*, .bss*, .rodata*,
+ * ...) are not, and any other name is unknown. Flags given once for a name
+ * are remembered, as gas does for a later ".section name".
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -43,11 +44,17 @@ static int directive_is(const char *name, size_t nlen, const char *want)
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
+/* 1: a code section by name, 0: data by name, -1: cannot tell. */
 static int section_name_is_code(const char *name)
 {
 	static const char *const code[] = {
 		".altinstr_replacement", ".altinstr_aux", ".fixup", ".init",
 		".fini", NULL
+	};
+	static const char *const data[] = {
+		".data", ".bss", ".rodata", ".debug", ".note", ".comment",
+		".discard", ".init.data", ".init.rodata", ".tbss", ".tdata",
+		NULL
 	};
 
 	if (strstr(name, "text"))
@@ -55,7 +62,10 @@ static int section_name_is_code(const char *name)
 	for (int i = 0; code[i]; i++)
 		if (strcmp(name, code[i]) == 0)
 			return 1;
-	return 0;
+	for (int i = 0; data[i]; i++)
+		if (strncmp(name, data[i], strlen(data[i])) == 0)
+			return 0;
+	return -1;
 }
 
 static struct asm_section *section_known(struct asm_state *st,

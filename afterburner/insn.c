@@ -213,6 +213,6 @@ enum insn_parse_result insn_parse(const char *text, size_t len, int intel,
 	if (i < len && text[i] == '=')		/* "str = 4", "in == 1" */
 		return INSN_PARSE_NOT_INSN;
 	if (operands_parse(text + i, len - i, intel, insn, err))
-		return INSN_PARSE_ERROR;
+		insn->operand_error = *err;
 	return INSN_PARSE_OK;
 }

@@ -36,18 +36,23 @@ struct insn {
 	int nr_prefixes;
 	int nr_operands;
 	struct operand operands[INSN_MAX_OPERANDS];
+	const char *operand_error;	/* operands did not parse, or NULL */
 };
 
 enum insn_parse_result {
 	INSN_PARSE_OK,		/* an instruction (maybe with prefixes) */
 	INSN_PARSE_PREFIX_ONLY,	/* only prefixes, e.g. "rep" before "; insb" */
 	INSN_PARSE_NOT_INSN,	/* symbol assignment or macro-parameter use */
-	INSN_PARSE_ERROR,	/* *err says why */
+	INSN_PARSE_ERROR,	/* no mnemonic where one must be; *err says why */
 };
 
 /*
  * Parse text[0..len). intel: registers may lack the '%' (.intel_syntax
- * noprefix). Offsets in *insn are relative to text.
+ * noprefix). Offsets in *insn are relative to text. Malformed operands
+ * do not fail the parse: they set insn->operand_error, and the caller
+ * decides whether they matter (they do when the mnemonic could be
+ * sensitive; otherwise the statement passes through for gas to judge,
+ * since macro invocations look like instructions too).
  */
 enum insn_parse_result insn_parse(const char *text, size_t len, int intel,
 				  struct insn *insn, const char **err);

@@ -43,6 +43,14 @@ int sens_row_has_mnemonic(const struct sens_row *row, const char *word)
 	return 0;
 }
 
+int sens_is_mnemonic(const char *word)
+{
+	for (int k = 0; k < SENS_NR_KINDS; k++)
+		if (sens_row_has_mnemonic(&sens_table[k], word))
+			return 1;
+	return 0;
+}
+
 static int insn_has_operand_class(const struct insn *insn, enum operand_class c)
 {
 	for (int i = 0; i < insn->nr_operands; i++)

@@ -57,6 +57,9 @@ const struct sens_row *sens_match_insn(const struct insn *insn);
 const struct sens_row *sens_match_bytes(const uint8_t *buf, size_t len,
 					int allow_prefixes);
 
+/* 1 if any row lists word (case-insensitive): it might be sensitive. */
+int sens_is_mnemonic(const char *word);
+
 /* 1 if a row lists word (case-insensitive) among its mnemonics. */
 int sens_row_has_mnemonic(const struct sens_row *row, const char *word);
 

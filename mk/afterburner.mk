@@ -21,7 +21,7 @@ AB_WRAPPER   := $(BUILD)/ab-as/as
 AB_GEN_DOC   := $(AB_OBJ)/gen_doc
 AB_UNIT      := $(AB_OBJ)/unit_test
 
-TOOLS += $(AB_AFTERBURN) $(AB_WRAPPER)
+TOOLS += $(AB_AFTERBURN) $(AB_ABCHECK) $(AB_WRAPPER)
 TEST_DEPS +=
 
 $(AB_OBJ)/%.o: $(AB_SRC)/%.c
