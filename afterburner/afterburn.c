@@ -29,6 +29,7 @@ struct pending_site {
 	const struct sens_row *row;
 	size_t start, end;	/* input offsets */
 	unsigned int min_len;
+	int quoted;		/* inside a quoted macro argument */
 };
 
 struct afterburn {
@@ -36,10 +37,22 @@ struct afterburn {
 	struct asm_state as;
 	struct emitter em;
 	struct pending_site site;
+	int elf64;		/* 64-bit object (--mode=64): records possible */
 	int have_prefix;	/* a prefix-only statement ("rep;") is pending */
 	size_t prefix_start;
 	int errors;
 };
+
+/*
+ * Sites are made in 64-bit code of 64-bit objects only: a 32-bit object
+ * (--mode=32, such as Linux's real-mode trampoline) cannot hold the 64-bit
+ * record addresses even around its .code64 parts, which never run under
+ * the VMM anyway.
+ */
+static int afterburn_code64(const struct afterburn *ab)
+{
+	return ab->elf64 && ab->as.mode == 64;
+}
 
 static void afterburn_error(struct afterburn *ab, const char *file,
 			    long lineno, const char *msg, const char *text,
@@ -57,7 +70,8 @@ static void site_close(struct afterburn *ab)
 {
 	if (!ab->site.open)
 		return;
-	if (emit_site(&ab->em, ab->site.start, ab->site.end, ab->site.min_len)) {
+	if (emit_site(&ab->em, ab->site.start, ab->site.end, ab->site.min_len,
+		      ab->site.quoted)) {
 		fprintf(stderr, "afterburn: out of memory\n");
 		exit(2);
 	}
@@ -70,7 +84,7 @@ static void site_close(struct afterburn *ab)
  * instruction joins the open site so "sti; hlt" stays back to back.
  */
 static void site_found(struct afterburn *ab, const struct sens_row *row,
-		       size_t start, size_t end, int after_label)
+		       size_t start, size_t end, int after_label, int quoted)
 {
 	struct pending_site *s = &ab->site;
 
@@ -88,6 +102,7 @@ static void site_found(struct afterburn *ab, const struct sens_row *row,
 	s->start = start;
 	s->end = end;
 	s->min_len = row->min_len;
+	s->quoted = quoted;
 	if (!(row->flags & SENS_FLAG_FUSE))
 		site_close(ab);
 }
@@ -108,7 +123,7 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
 		afterburn_error(ab, line->file, line->lineno, err, text, len);
 		return;
 	}
-	if (n == 5 && strncmp(text, ".byte", 5) == 0 && ab->as.mode == 64 &&
+	if (n == 5 && strncmp(text, ".byte", 5) == 0 && afterburn_code64(ab) &&
 	    ab->as.cur.exec == 1) {
 		uint8_t bytes[16];
 		int nb = asm_byte_list(text + a, len - a, bytes, sizeof(bytes));
@@ -117,11 +132,119 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
 
 		if (row) {
 			site_found(ab, row, line->start + off,
-				   line->start + off + len, nr_labels);
+				   line->start + off + len, nr_labels, 0);
 			return;
 		}
 	}
 	site_close(ab);
+}
+
+/*
+ * One ';'-separated piece of a quoted macro argument, at input bytes
+ * [pos, pos + len). Only instructions and .byte count; other directives in
+ * the string take effect where the macro expands, not here.
+ */
+static int afterburn_quoted_piece(struct afterburn *ab, size_t pos,
+				  size_t len, int *have_prefix,
+				  size_t *prefix_start)
+{
+	const char *text = ab->src.buf + pos;
+	int nr_labels;
+	size_t skip = lex_skip_labels(text, len, &nr_labels);
+	const struct sens_row *row = NULL;
+	struct insn insn;
+	const char *err;
+	size_t start;
+
+	text += skip;
+	pos += skip;
+	len -= skip;
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	if (nr_labels || !len)
+		*have_prefix = 0;
+	if (!len)
+		return 0;
+	start = pos;
+	if (text[0] == '.') {
+		uint8_t bytes[16];
+		int nb;
+
+		*have_prefix = 0;
+		if (len > 5 && strncmp(text, ".byte", 5) == 0 &&
+		    (text[5] == ' ' || text[5] == '\t')) {
+			nb = asm_byte_list(text + 6, len - 6, bytes, sizeof(bytes));
+			row = nb > 0 ? sens_match_bytes(bytes, nb, 0) : NULL;
+		}
+	} else {
+		switch (insn_parse(text, len, ab->as.intel, &insn, &err)) {
+		case INSN_PARSE_PREFIX_ONLY:
+			*have_prefix = 1;
+			*prefix_start = pos;
+			return 0;
+		case INSN_PARSE_OK:
+			if (!insn.operand_error)
+				row = sens_match_insn(&insn);
+			break;
+		default:
+			break;
+		}
+		start = pos + insn.start;
+		if (*have_prefix && !nr_labels)
+			start = *prefix_start;
+		*have_prefix = 0;
+	}
+	if (!row) {
+		site_close(ab);
+		return 0;
+	}
+	site_found(ab, row, start, pos + len, nr_labels, 1);
+	return 1;
+}
+
+/*
+ * A statement that is not an instruction of ours (typically a macro
+ * invocation such as ALTERNATIVE "", ".byte 0x0f,0x01,0xca", X) may carry
+ * instructions in quoted arguments: annotate inside the quotes.
+ */
+static void afterburn_quoted_args(struct afterburn *ab, size_t pos,
+				  size_t len)
+{
+	const char *buf = ab->src.buf;
+	size_t i = pos, end = pos + len;
+	int sites = 0;
+
+	while (i < end) {
+		size_t piece;
+		int have_prefix = 0;
+		size_t prefix_start = 0;
+
+		if (buf[i] != '"') {
+			i++;
+			continue;
+		}
+		piece = ++i;
+		for (; i < end && buf[i] != '"'; i++) {
+			if (buf[i] == '\\') {
+				i++;
+				continue;
+			}
+			if (buf[i] == ';') {
+				sites += afterburn_quoted_piece(ab, piece, i - piece,
+							&have_prefix,
+							&prefix_start);
+				piece = i + 1;
+			}
+		}
+		sites += afterburn_quoted_piece(ab, piece, i - piece,
+						&have_prefix, &prefix_start);
+		site_close(ab);
+		i++;
+	}
+	if (sites && emit_declare(&ab->em, pos)) {
+		fprintf(stderr, "afterburn: out of memory\n");
+		exit(2);
+	}
 }
 
 static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
@@ -139,6 +262,8 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 		return;
 	case INSN_PARSE_NOT_INSN:
 		site_close(ab);
+		if (memchr(text, '"', len) && afterburn_code64(ab))
+			afterburn_quoted_args(ab, line->start + off, len);
 		return;
 	case INSN_PARSE_PREFIX_ONLY:
 		site_close(ab);
@@ -152,8 +277,12 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 	if (ab->have_prefix && !nr_labels)
 		start = ab->prefix_start;
 	ab->have_prefix = 0;
-	if (asm_is_macro(&ab->as, insn.mnemonic, strlen(insn.mnemonic))) {
+	if (asm_is_macro(&ab->as, insn.mnemonic, strlen(insn.mnemonic)) ||
+	    (insn.operand_error && !sens_is_mnemonic(insn.mnemonic))) {
 		site_close(ab);
+		if (memchr(text, '"', len) && afterburn_code64(ab) &&
+		    ab->as.cur.exec != 0)
+			afterburn_quoted_args(ab, line->start + off, len);
 		return;
 	}
 	if (insn.operand_error && sens_is_mnemonic(insn.mnemonic)) {
@@ -162,16 +291,18 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 		return;
 	}
 	/* Instructions count unless the section is known to hold data. */
-	if (ab->as.mode != 64 || ab->as.cur.exec == 0 || insn.operand_error) {
+	if (!afterburn_code64(ab) || ab->as.cur.exec == 0 || insn.operand_error) {
 		site_close(ab);
 		return;
 	}
 	row = sens_match_insn(&insn);
 	if (!row) {
 		site_close(ab);
+		if (memchr(text, '"', len))
+			afterburn_quoted_args(ab, line->start + off, len);
 		return;
 	}
-	site_found(ab, row, start, line->start + off + len, nr_labels);
+	site_found(ab, row, start, line->start + off + len, nr_labels, 0);
 }
 
 static void afterburn_statement(struct afterburn *ab, struct lex_line *line,
@@ -258,6 +389,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	asm_state_init(&ab.as, mode);
+	ab.elf64 = mode == 64;
 	emit_init(&ab.em, ab.src.buf, ab.src.len);
 	if (afterburn_run(&ab))
 		return 1;

@@ -98,17 +98,28 @@ static char *emit_format(const char *fmt, unsigned long l, unsigned int min)
 }
 
 int emit_site(struct emitter *em, size_t start, size_t end,
-	      unsigned int min_len)
+	      unsigned int min_len, int quoted)
 {
 	static const char close_fmt[] =
 		"; %lu: .nops -((%u-(%lub-%lub))>0)*(%u-(%lub-%lub)); %lu: ; "
 		".pushsection .afterburn,\"a\"; .balign 8; "
 		".quad %lub, %lub; .popsection";
+	static const char close_quoted_fmt[] =
+		"; %lu: .nops -((%u-(%lub-%lub))>0)*(%u-(%lub-%lub)); %lu: ; "
+		".pushsection .afterburn; .balign 8; "
+		".quad %lub, %lub; .popsection";
 
 	em->nr_sites++;
 	if (emit_insert(em, start, emit_format("%lu: ", em->label, 0)))
 		return -1;
-	return emit_insert(em, end, emit_format(close_fmt, em->label, min_len));
+	return emit_insert(em, end, emit_format(quoted ? close_quoted_fmt :
+						close_fmt, em->label, min_len));
+}
+
+int emit_declare(struct emitter *em, size_t off)
+{
+	return emit_insert(em, off,
+			   strdup(".pushsection .afterburn,\"a\"; .popsection; "));
 }
 
 static int edit_compare(const void *a, const void *b)

@@ -37,9 +37,18 @@ struct emitter {
 void emit_init(struct emitter *em, const char *buf, size_t len);
 void emit_free(struct emitter *em);
 
-/* One site: bytes [start, end) of the input hold the instruction. */
+/*
+ * One site: bytes [start, end) of the input hold the instruction. quoted:
+ * the site lies inside a quoted macro argument (ALTERNATIVE "", "clac", X),
+ * where the annotation may not contain '"'; it then names .afterburn
+ * without flags, and the caller declares the section (emit_declare) before
+ * the invoking statement.
+ */
 int emit_site(struct emitter *em, size_t start, size_t end,
-	      unsigned int min_len);
+	      unsigned int min_len, int quoted);
+
+/* Declare .afterburn with its flags before input byte off. */
+int emit_declare(struct emitter *em, size_t off);
 
 /* Write the annotated source. 0 on success. */
 int emit_write(struct emitter *em, FILE *out);
