@@ -11,10 +11,10 @@
 # Nothing in the Linux tree is modified: the source is unpacked once into a
 # cache directory outside the repository and built out of tree (make O=).
 # The object directory is keyed by everything that shapes the result (config
-# fragments, package version, toolchain, this script, and for "afterburn" the
-# afterburner and wrapper binaries), so a second 'make test' reuses the build,
-# and a changed afterburner never reuses stale objects. ccache keys on the
-# afterburner build too (CCACHE_EXTRAFILES).
+# fragments, package version, toolchain, the recipe version of this script,
+# and for "afterburn" the afterburner's sources), so a second 'make test'
+# reuses the build, and a changed afterburner never reuses stale objects. ccache keys on the
+# afterburner too (CCACHE_EXTRAFILES).
 set -eu
 
 version=$1
@@ -46,26 +46,31 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 fi
 
-# 2. What the build depends on, and the key derived from it.
+# 2. What the build depends on, and the key derived from it. Bump RECIPE
+# when a change to this script changes what a build produces.
+recipe=1
 cc="gcc"
-extra=""
+abid=""
 if [ "$variant" = afterburn ]; then
 	for f in "$build/bin/afterburn" "$build/ab-as/as"; do
 		[ -x "$f" ] || { echo "linux: $f missing (run 'make tools')" >&2; exit 1; }
 	done
 	cc="gcc -B $build/ab-as/"
-	extra="$build/bin/afterburn:$build/ab-as/as"
+	# The afterburner's identity is its source and build rule, not its
+	# binary: the binary embeds the checkout's path in its debug info, and
+	# a clone elsewhere must still find its cached kernels.
+	abid=$(cd "$top" && find afterburner mk/afterburner.mk -path afterburner/tests \
+		-prune -o -type f -print | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 elif [ "$variant" != plain ]; then
 	echo "linux: unknown variant '$variant' (afterburn|plain)" >&2
 	exit 1
 fi
 fragments="$here/config-common $here/config-$version"
 key=$( {
-	echo "$pkg $pkgver $variant"
-	cat $fragments "$here/build.sh"
+	echo "$pkg $pkgver $variant afterburner=$abid recipe=$recipe"
+	cat $fragments
 	gcc --version | head -1
 	as --version | head -1
-	[ -z "$extra" ] || cat "$build/bin/afterburn" "$build/ab-as/as"
 } | sha256sum | cut -c1-16)
 obj=$cache/obj/$version-$variant-$key
 
@@ -73,7 +78,10 @@ obj=$cache/obj/$version-$variant-$key
 if [ ! -f "$obj/.built" ]; then
 	mkdir -p "$obj" "$cache/ccache"
 	export CCACHE_DIR="$cache/ccache" CCACHE_MAXSIZE=8G
-	[ -z "$extra" ] || export CCACHE_EXTRAFILES="$extra"
+	if [ -n "$abid" ]; then
+		echo "$abid" >"$cache/afterburner-$abid.id"
+		export CCACHE_EXTRAFILES="$cache/afterburner-$abid.id"
+	fi
 	kmake() { make -C "$src" O="$obj" CC="ccache $cc" HOSTCC="ccache gcc" "$@"; }
 	say "configuring in $obj"
 	kmake -s tinyconfig >/dev/null
