@@ -124,7 +124,7 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
 		return;
 	}
 	if (n == 5 && strncmp(text, ".byte", 5) == 0 && afterburn_code64(ab) &&
-	    ab->as.cur.exec == 1) {
+	    ab->as.cur.exec) {
 		uint8_t bytes[16];
 		int nb = asm_byte_list(text + a, len - a, bytes, sizeof(bytes));
 		const struct sens_row *row =
@@ -281,7 +281,7 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 	    (insn.operand_error && !sens_is_mnemonic(insn.mnemonic))) {
 		site_close(ab);
 		if (memchr(text, '"', len) && afterburn_code64(ab) &&
-		    ab->as.cur.exec != 0)
+		    ab->as.cur.exec)
 			afterburn_quoted_args(ab, line->start + off, len);
 		return;
 	}
@@ -290,8 +290,8 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 				insn.operand_error, text, len);
 		return;
 	}
-	/* Instructions count unless the section is known to hold data. */
-	if (!afterburn_code64(ab) || ab->as.cur.exec == 0 || insn.operand_error) {
+	/* Like gas, code outside code sections is just bytes. */
+	if (!afterburn_code64(ab) || !ab->as.cur.exec || insn.operand_error) {
 		site_close(ab);
 		return;
 	}

@@ -1,10 +1,8 @@
 /*
  * Directive handling for afterburn (see directive.h). Whether a section
- * holds code: an explicit flags string says so ('x'); otherwise the names
- * gas and Linux use for code (.text*, *.text, .altinstr_replacement, .fixup,
- * .init, .fini) are code, the usual data names (.data*, .bss*, .rodata*,
- * ...) are not, and any other name is unknown. Flags given once for a name
- * are remembered, as gas does for a later ".section name".
+ * holds code follows gas: an explicit flags string says so ('x'), flags
+ * given once for a name stay with it, and a name never given flags is code
+ * only if gas's defaults make it so (section_name_is_code).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -44,28 +42,15 @@ static int directive_is(const char *name, size_t nlen, const char *want)
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
-/* 1: a code section by name, 0: data by name, -1: cannot tell. */
+/*
+ * A section named without flags: gas makes .text, .text.*, .init and .fini
+ * code and everything else not code (and not even allocated), unless the
+ * file gave the name flags before (see section_known).
+ */
 static int section_name_is_code(const char *name)
 {
-	static const char *const code[] = {
-		".altinstr_replacement", ".altinstr_aux", ".fixup", ".init",
-		".fini", NULL
-	};
-	static const char *const data[] = {
-		".data", ".bss", ".rodata", ".debug", ".note", ".comment",
-		".discard", ".init.data", ".init.rodata", ".tbss", ".tdata",
-		NULL
-	};
-
-	if (strstr(name, "text"))
-		return 1;
-	for (int i = 0; code[i]; i++)
-		if (strcmp(name, code[i]) == 0)
-			return 1;
-	for (int i = 0; data[i]; i++)
-		if (strncmp(name, data[i], strlen(data[i])) == 0)
-			return 0;
-	return -1;
+	return strcmp(name, ".text") == 0 || strncmp(name, ".text.", 6) == 0 ||
+	       strcmp(name, ".init") == 0 || strcmp(name, ".fini") == 0;
 }
 
 static struct asm_section *section_known(struct asm_state *st,

@@ -16,7 +16,7 @@
 
 struct asm_section {
 	char *name;
-	int exec;		/* 1 code ("x" flag or a code name), 0 data, -1 unknown */
+	int exec;		/* holds code: "x" flag, or .text* by gas's default */
 };
 
 struct asm_state {

@@ -22,7 +22,7 @@ AB_GEN_DOC   := $(AB_OBJ)/gen_doc
 AB_UNIT      := $(AB_OBJ)/unit_test
 
 TOOLS += $(AB_AFTERBURN) $(AB_ABCHECK) $(AB_WRAPPER)
-TEST_DEPS +=
+TEST_DEPS += $(AB_UNIT) $(AB_GEN_DOC)
 
 $(AB_OBJ)/%.o: $(AB_SRC)/%.c
 	@mkdir -p $(dir $@)

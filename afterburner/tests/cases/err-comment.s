@@ -1,0 +1,4 @@
+	.text
+	cli
+	/* never closed
+	sti

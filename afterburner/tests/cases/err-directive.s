@@ -1,0 +1,4 @@
+	.text
+	.endm
+	.popsection
+	.code48

@@ -1,0 +1,3 @@
+	.text
+	nop
+	mov	(%rax, %cr0

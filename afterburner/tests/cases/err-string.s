@@ -1,0 +1,4 @@
+	.text
+	cli
+	.ascii "unterminated
+	sti

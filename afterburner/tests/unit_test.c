@@ -1,0 +1,213 @@
+/*
+ * Host unit tests of the afterburner engine: lexer (lex.c), instruction and
+ * operand parser (insn.c), table matcher (sensitive.c) and label choice
+ * (emit.c). Each check prints one result line, "PASS ab-unit-N text" or
+ * "FAIL ab-unit-N text", for tests/groups/10-afterburner.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "insn.h"
+#include "lex.h"
+#include "sensitive.h"
+
+static int nr_checks, nr_failed;
+
+static void check(int ok, const char *what)
+{
+	nr_checks++;
+	if (!ok)
+		nr_failed++;
+	printf("%s ab-unit-%02d %s\n", ok ? "PASS" : "FAIL", nr_checks, what);
+}
+
+/* Lex one line of text; the statements come back as "a|b|c". */
+static const char *lex_one(const char *text, char *out, size_t cap)
+{
+	struct lex_source src = { 0 };
+	struct lex_line line;
+	const char *err = NULL;
+
+	src.name = "t";
+	src.buf = strdup(text);
+	src.len = strlen(text);
+	src.file = strdup("t");
+	src.next_lineno = 1;
+	out[0] = 0;
+	if (lex_next_line(&src, &line, &err) < 0) {
+		snprintf(out, cap, "error: %s", err);
+	} else {
+		for (int i = 0; i < line.nr_stmts; i++) {
+			if (i)
+				strncat(out, "|", cap - strlen(out) - 1);
+			strncat(out, line.clean + line.stmts[i].off,
+				line.stmts[i].len < cap - strlen(out) - 1 ?
+				line.stmts[i].len : cap - strlen(out) - 1);
+		}
+	}
+	lex_source_free(&src);
+	return out;
+}
+
+static void test_lexer(void)
+{
+	char b[256];
+	int n;
+
+	check(!strcmp(lex_one("cli; sti ;ret", b, sizeof(b)), "cli|sti|ret"),
+	      "lexer splits statements at ';'");
+	check(!strcmp(lex_one("cli # sti; hlt", b, sizeof(b)), "cli"),
+	      "lexer drops '#' comments");
+	check(!strcmp(lex_one("cli /* ; sti */ ; hlt", b, sizeof(b)),
+		      "cli|hlt"), "lexer blanks /* */ comments");
+	check(!strcmp(lex_one(".ascii \"cli; sti\"; nop", b, sizeof(b)),
+		      ".ascii \"cli; sti\"|nop"),
+	      "lexer keeps ';' inside strings");
+	check(!strcmp(lex_one("movb $';, %al; nop", b, sizeof(b)),
+		      "movb $';, %al|nop"),
+	      "lexer keeps a ';' character constant");
+	check(!strncmp(lex_one(".ascii \"open", b, sizeof(b)), "error", 5),
+	      "lexer reports an unterminated string");
+	check(!strcmp(lex_one("/ comment; cli", b, sizeof(b)), ""),
+	      "lexer treats '/' at line start as a comment");
+	check(lex_skip_labels("foo: 1: .L3:cli", 15, &n) == 12 && n == 3,
+	      "lexer skips several labels");
+	check(lex_skip_labels("movq %gs:8,%rax", 15, &n) == 0 && n == 0,
+	      "lexer does not take a segment override for a label");
+}
+
+static const struct sens_row *match(const char *text)
+{
+	struct insn insn;
+	const char *err;
+
+	if (insn_parse(text, strlen(text), 0, &insn, &err) != INSN_PARSE_OK ||
+	    insn.operand_error)
+		return NULL;
+	return sens_match_insn(&insn);
+}
+
+static int is_kind(const char *text, enum sens_kind kind)
+{
+	const struct sens_row *row = match(text);
+
+	return row && row->kind == kind;
+}
+
+static void test_parser(void)
+{
+	struct insn insn;
+	const char *err;
+
+	check(insn_parse("rep insb", 8, 0, &insn, &err) == INSN_PARSE_OK &&
+	      insn.nr_prefixes == 1 && !strcmp(insn.mnemonic, "insb"),
+	      "parser separates prefix and mnemonic");
+	check(insn_parse("rep", 3, 0, &insn, &err) == INSN_PARSE_PREFIX_ONLY,
+	      "parser recognises a prefix-only statement");
+	check(insn_parse("str = 4", 7, 0, &insn, &err) == INSN_PARSE_NOT_INSN,
+	      "parser recognises a symbol assignment");
+	check(insn_parse("movq %gs:8(%rip), %rax", 22, 0, &insn, &err) ==
+	      INSN_PARSE_OK && insn.nr_operands == 2 &&
+	      insn.operands[0].class == OPERAND_MEM &&
+	      insn.operands[1].class == OPERAND_REG,
+	      "parser classifies %gs:8(%rip) as memory");
+	check(insn_parse("mov %cr3, %rax", 14, 0, &insn, &err) ==
+	      INSN_PARSE_OK && insn.operands[0].class == OPERAND_REG_CR,
+	      "parser classifies %cr3");
+	check(insn_parse("ljmp *(%rax)", 12, 0, &insn, &err) == INSN_PARSE_OK &&
+	      insn.operands[0].indirect, "parser sees an indirect operand");
+	check(insn_parse("mov (%rax, %cr0", 15, 0, &insn, &err) ==
+	      INSN_PARSE_OK && insn.operand_error,
+	      "parser reports unbalanced parentheses");
+	check(insn_parse("mov cr3, rax", 12, 1, &insn, &err) == INSN_PARSE_OK &&
+	      insn.operands[0].class == OPERAND_REG_CR,
+	      "parser reads Intel-syntax registers without '%'");
+}
+
+static void test_matcher(void)
+{
+	static const uint8_t clac[] = { 0x0f, 0x01, 0xca };
+	static const uint8_t eretu[] = { 0xf3, 0x0f, 0x01, 0xca };
+	static const uint8_t xsaves64[] = { 0x48, 0x0f, 0xc7, 0x2f };
+	static const uint8_t rdpid[] = { 0xf3, 0x0f, 0xc7, 0xf8 };
+	static const uint8_t rep_insb[] = { 0xf3, 0x6c };
+	const struct sens_row *r;
+
+	check(is_kind("cli", SENS_cli) && is_kind("CLI", SENS_cli),
+	      "matcher: cli, case-insensitive");
+	check(is_kind("pushfq", SENS_pushf) && is_kind("popfw", SENS_popf),
+	      "matcher: pushfq, popfw");
+	check(is_kind("movq %cr3,%rax", SENS_mov_cr) &&
+	      is_kind("movl %eax,%cr0", SENS_mov_cr),
+	      "matcher: mov to/from %crN");
+	check(is_kind("mov %db7,%rax", SENS_mov_dr) &&
+	      is_kind("mov %rax,%dr7", SENS_mov_dr),
+	      "matcher: mov to/from %drN, objdump's %dbN");
+	check(is_kind("mov %ax,%ds", SENS_mov_seg) &&
+	      is_kind("pushq %fs", SENS_push_seg) &&
+	      is_kind("pop %gs", SENS_pop_seg),
+	      "matcher: segment register moves, pushes, pops");
+	check(!match("movq %gs:8,%rax") && !match("mov %rax,%rbx") &&
+	      !match("pushq %rax") && !match("push $1"),
+	      "matcher: ordinary mov/push are not sensitive");
+	check(is_kind("ljmp *(%rax)", SENS_far_jmp) &&
+	      is_kind("jmp $0x10,$1f", SENS_far_jmp) && !match("jmp *%rax") &&
+	      !match("jmp 1f") && is_kind("lcall *(%rax)", SENS_far_call) &&
+	      !match("call foo"),
+	      "matcher: far jumps and calls, not near ones");
+	check(is_kind("iretq", SENS_iret) && is_kind("lretq", SENS_lret) &&
+	      is_kind("sysretl", SENS_sysret) && is_kind("inb $0x60,%al",
+							SENS_in) &&
+	      is_kind("outsb", SENS_outs),
+	      "matcher: suffix forms of iret/lret/sysret/in/outs");
+	check(!match("rdtsc") && !match("int3") && !match("nop") &&
+	      !match("call in_atomic"),
+	      "matcher: rdtsc, int3, nop are not sensitive");
+	r = sens_match_bytes(clac, sizeof(clac), 0);
+	check(r && r->kind == SENS_clac, "matcher: raw bytes of clac");
+	r = sens_match_bytes(eretu, sizeof(eretu), 1);
+	check(r && r->kind == SENS_eretu,
+	      "matcher: raw eretu is not taken for rep-prefixed clac");
+	r = sens_match_bytes(xsaves64, sizeof(xsaves64), 0);
+	check(r && r->kind == SENS_xsaves,
+	      "matcher: raw xsaves64 with REX.W");
+	check(!sens_match_bytes(rdpid, sizeof(rdpid), 1),
+	      "matcher: raw rdpid is not sensitive");
+	r = sens_match_bytes(rep_insb, sizeof(rep_insb), 1);
+	check(r && r->kind == SENS_ins,
+	      "matcher: prefixed raw bytes with prefixes allowed");
+	for (int k = 0; k < SENS_NR_KINDS; k++)
+		if (!sens_table[k].reason[0] || sens_table[k].min_len < 5) {
+			check(0, "table: every row has a reason and length");
+			return;
+		}
+	check(1, "table: every row has a reason and a length of at least 5");
+}
+
+static void test_labels(void)
+{
+	const char *clean = "1: jmp 1b\n";
+	const char *busy = "8761: jmp 8761b\n";
+	const char *refs = "jmp 8763f\n8763:\n";
+	const char *word = "x8761: mov $8761, %eax\n";
+
+	check(emit_choose_label(clean, strlen(clean)) == 8761,
+	      "labels: the first candidate when unused");
+	check(emit_choose_label(busy, strlen(busy)) != 8761,
+	      "labels: avoid a label the input defines");
+	check(emit_choose_label(refs, strlen(refs)) > 8763,
+	      "labels: avoid a label the input references");
+	check(emit_choose_label(word, strlen(word)) == 8761,
+	      "labels: numbers that are no labels do not matter");
+}
+
+int main(void)
+{
+	test_lexer();
+	test_parser();
+	test_matcher();
+	test_labels();
+	return nr_failed ? 1 : 0;
+}
