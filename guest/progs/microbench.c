@@ -8,7 +8,8 @@
  * For each benchmark (all, or those NAMEd) one line
  *   bench <name> <ns_per_op> <iterations>
  * the median over REPS repetitions of <iterations> operations each, timed
- * with CLOCK_MONOTONIC; -v adds "samples <name> <ns_per_op>..." with every
+ * with CLOCK_MONOTONIC (for two-process benchmarks, from when the partner
+ * process is ready); -v adds "samples <name> <ns_per_op>..." with every
  * repetition. "bench-done" ends a complete run. The default iteration counts
  * keep the suite well under a minute on an emulated (QEMU TCG) CPU; SCALE
  * multiplies them.
@@ -35,7 +36,7 @@
 struct bench {
 	const char *name;
 	long iterations;	/* default, before -s */
-	void (*run)(long iterations);
+	long long (*run)(long iterations);	/* returns ns spent */
 };
 
 static char exec_target[PATH_MAX];
@@ -82,16 +83,19 @@ static void pin_to_cpu0(cpu_set_t *old)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
-static void null_syscall(long n)
+static long long null_syscall(long n)
 {
+	long long start = now_ns();
 	long i;
 
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
+	return now_ns() - start;
 }
 
-static void fork_exit(long n)
+static long long fork_exit(long n)
 {
+	long long start = now_ns();
 	long i;
 	int pid;
 
@@ -103,12 +107,14 @@ static void fork_exit(long n)
 			_exit(0);
 		wait_ok(pid);
 	}
+	return now_ns() - start;
 }
 
-static void fork_exec(long n)
+static long long fork_exec(long n)
 {
 	char *argv[] = { exec_target, "--exit", NULL };
 	char *envp[] = { NULL };
+	long long start = now_ns();
 	long i;
 	int pid;
 
@@ -122,11 +128,13 @@ static void fork_exec(long n)
 		}
 		wait_ok(pid);
 	}
+	return now_ns() - start;
 }
 
-static void pipe_rtt(long n)
+static long long pipe_rtt(long n)
 {
 	int ping[2], pong[2], pid;
+	long long start, took;
 	cpu_set_t old;
 	char c = 0;
 	long i;
@@ -138,58 +146,76 @@ static void pipe_rtt(long n)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		if (write(pong[1], &c, 1) != 1)	/* ready */
+			_exit(1);
 		for (i = 0; i < n; i++)
 			if (read(ping[0], &c, 1) != 1 ||
 			    write(pong[1], &c, 1) != 1)
 				_exit(1);
 		_exit(0);
 	}
+	if (read(pong[0], &c, 1) != 1)
+		die("pipe ready");
+	start = now_ns();
 	for (i = 0; i < n; i++)
 		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
 			die("pipe round trip");
+	took = now_ns() - start;
 	wait_ok(pid);
 	sched_setaffinity(0, sizeof(old), &old);
 	close(ping[0]);
 	close(ping[1]);
 	close(pong[0]);
 	close(pong[1]);
+	return took;
 }
 
-/* N switches: each process yields N/2 times, the other runs in between. */
-static void ctx_switch(long n)
+/*
+ * N switches: each process yields N/2 times and the other runs in between.
+ * The child announces itself, then blocks until the parent's first yield
+ * lets it run, so both loops overlap.
+ */
+static long long ctx_switch(long n)
 {
-	int ready[2], pid;
+	int ready[2], go[2], pid;
+	long long start, took;
 	cpu_set_t old;
 	long i;
 	char c;
 
-	if (pipe(ready) < 0)
+	if (pipe(ready) < 0 || pipe(go) < 0)
 		die("pipe");
 	pin_to_cpu0(&old);
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		if (write(ready[1], "r", 1) != 1)
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(1);
 		for (i = 0; i < n / 2; i++)
 			sched_yield();
 		_exit(0);
 	}
-	if (read(ready[0], &c, 1) != 1)
+	if (read(ready[0], &c, 1) != 1 || write(go[1], "g", 1) != 1)
 		die("ready");
+	start = now_ns();
 	for (i = 0; i < n / 2; i++)
 		sched_yield();
+	took = now_ns() - start;
 	wait_ok(pid);
 	sched_setaffinity(0, sizeof(old), &old);
 	close(ready[0]);
 	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	return took;
 }
 
 /* N page faults: map a region, write one byte per page, unmap. */
-static void page_fault(long n)
+static long long page_fault(long n)
 {
 	size_t len = FAULT_REGION_PAGES * page_size;
+	long long start = now_ns();
 	long done = 0, pages, i;
 	volatile char *p;
 
@@ -205,10 +231,12 @@ static void page_fault(long n)
 		munmap((void *)p, len);
 		done += pages;
 	}
+	return now_ns() - start;
 }
 
-static void mmap_munmap(long n)
+static long long mmap_munmap(long n)
 {
+	long long start = now_ns();
 	long i;
 	void *p;
 
@@ -219,21 +247,26 @@ static void mmap_munmap(long n)
 			die("mmap");
 		munmap(p, page_size);
 	}
+	return now_ns() - start;
 }
 
-static void file_read(long n)
+static long long file_read(long n)
 {
 	static char buf[FILE_READ_BYTES];
+	long long start, took;
 	long i;
 	int fd;
 
 	fd = open(scratch_file, O_RDONLY);
 	if (fd < 0)
 		die(scratch_file);
+	start = now_ns();
 	for (i = 0; i < n; i++)
 		if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
 			die("pread");
+	took = now_ns() - start;
 	close(fd);
+	return took;
 }
 
 static const struct bench benches[] = {
@@ -261,17 +294,13 @@ static void bench_run(const struct bench *b, int reps, double scale,
 {
 	double samples[MAX_REPS], sorted[MAX_REPS], median;
 	long n = (long)(b->iterations * scale);
-	long long start;
 	int r;
 
 	if (n < 2)
 		n = 2;
 	b->run(n / 10 + 1);	/* warm caches and the page allocator */
-	for (r = 0; r < reps; r++) {
-		start = now_ns();
-		b->run(n);
-		samples[r] = (double)(now_ns() - start) / n;
-	}
+	for (r = 0; r < reps; r++)
+		samples[r] = (double)b->run(n) / n;
 	memcpy(sorted, samples, reps * sizeof(double));
 	qsort(sorted, reps, sizeof(double), cmp_double);
 	median = reps % 2 ? sorted[reps / 2] :
