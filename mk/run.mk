@@ -1,0 +1,16 @@
+# 'make run': the showcase. What it shows grows with the system; today:
+#  1. the microkernel boots its root task, which starts the test tasks;
+#  2. the pre-virtualized Linux boots natively (soft layering): abcheck
+#     summarises its sites, then the guest takes a DHCP lease on the e1000.
+
+RUN_DEMO_CMD := uname -a; udhcpc -i eth0 -n -q -t 5 -T 2 >/dev/null; \
+	ip -4 addr show eth0 | grep inet; ls /sys/bus/pci/drivers
+
+.PHONY: run
+run: setup tools microkernel linux $(GUEST_EXIT)
+	@echo "== 1/2: the microkernel boots its root task and test tasks"
+	@$(MAKE) --no-print-directory run-microkernel
+	@echo "== 2/2: pre-virtualized Linux $(LINUX), natively (the same vmlinux the VMM will load)"
+	@$(BUILD)/bin/abcheck --summary --exceptions guest/linux/abcheck-exceptions \
+		$(BUILD)/linux/$(LINUX)/vmlinux
+	@GUEST_CMD='$(RUN_DEMO_CMD)' tools/run-linux native --timeout 600
