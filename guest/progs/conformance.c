@@ -33,8 +33,12 @@
 #define REASON_LEN 512
 
 static const struct check *const check_tables[] = {
-	proc_checks, signal_checks, mm_checks,
-	thread_checks, fs_checks, event_checks,
+	proc_checks,
+	signal_checks,
+	mm_checks,
+	thread_checks,
+	fs_checks,
+	event_checks,
 };
 
 /* Shared with the check children so they can hand back a failure reason. */
@@ -46,7 +50,7 @@ int check_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (reason[0])		/* keep the first, most specific reason */
+	if (reason[0]) /* keep the first, most specific reason */
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(reason, REASON_LEN, fmt, ap);
@@ -118,7 +122,7 @@ static int make_scratch(void)
 
 	if (!base || !*base)
 		base = "/tmp";
-	mkdir(base, 01777);	/* a bare initramfs may have no /tmp */
+	mkdir(base, 01777); /* a bare initramfs may have no /tmp */
 	snprintf(scratch, sizeof(scratch), "%s/conformance.XXXXXX", base);
 	if (!mkdtemp(scratch)) {
 		fprintf(stderr, "conformance: mkdtemp in %s: %s\n", base,
@@ -179,7 +183,7 @@ static int run_check(const struct check *c)
 	}
 	if (pid == 0)
 		check_child(c);
-	setpgid(pid, pid);	/* either side may win the race; both agree */
+	setpgid(pid, pid); /* either side may win the race; both agree */
 
 	if (wait_check(pid, &status) < 0) {
 		kill(-pid, SIGKILL);
@@ -188,7 +192,7 @@ static int run_check(const struct check *c)
 		       CHECK_DEADLINE_S, reason[0] ? "; " : "", reason);
 		return -1;
 	}
-	kill(-pid, SIGKILL);	/* reap anything the check left behind */
+	kill(-pid, SIGKILL); /* reap anything the check left behind */
 	while (waitpid(-pid, NULL, WNOHANG) > 0)
 		;
 

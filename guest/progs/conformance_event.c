@@ -258,7 +258,7 @@ static int clock_monotonic(void)
 		return check_fail("nanosleep 10 ms took %lld ns",
 				  (long long)(mono_ns() - start));
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (ts.tv_sec < 946684800)	/* 2000-01-01: RTC not read? */
+	if (ts.tv_sec < 946684800) /* 2000-01-01: RTC not read? */
 		return check_fail("CLOCK_REALTIME is %lld",
 				  (long long)ts.tv_sec);
 	return 0;

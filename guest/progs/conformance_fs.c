@@ -55,8 +55,7 @@ static int file_create_write_read(void)
 	if (read(fd, back, 1) != 0)
 		return check_fail("no EOF after the last byte");
 	close(fd);
-	if (open(path, O_RDWR | O_CREAT | O_EXCL, 0600) >= 0 ||
-	    errno != EEXIST)
+	if (open(path, O_RDWR | O_CREAT | O_EXCL, 0600) >= 0 || errno != EEXIST)
 		return check_fail("O_EXCL on an existing file did not EEXIST");
 	return unlink(path) < 0 ? check_fail_errno("unlink") : 0;
 }

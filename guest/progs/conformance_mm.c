@@ -81,7 +81,8 @@ static int mmap_anon_shared(void)
 		if (p[0] != 1)
 			_exit(1);
 		p[0] = 2;
-		p[3 * size / sizeof(int)] = 3;	/* a page the parent never touched */
+		/* A page the parent never touched. */
+		p[3 * size / sizeof(int)] = 3;
 		_exit(0);
 	}
 	if (check_child_ok(pid, "child") < 0)
@@ -104,7 +105,7 @@ static int mmap_file_shared_msync(void)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return check_fail_errno("open");
-	unlink(path);		/* the mapping keeps it alive */
+	unlink(path); /* the mapping keeps it alive */
 	if (ftruncate(fd, FILE_BYTES) < 0)
 		return check_fail_errno("ftruncate");
 	map = mmap(NULL, FILE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -166,7 +167,7 @@ static int mprotect_fault(void)
 	    fault_info.si_code != SEGV_ACCERR)
 		return check_fail("si_addr %p code %d", fault_info.si_addr,
 				  fault_info.si_code);
-	p[size + 1] = 'c';	/* the neighbour page stays writable */
+	p[size + 1] = 'c'; /* the neighbour page stays writable */
 	if (mprotect((void *)p, size, PROT_READ | PROT_WRITE) < 0)
 		return check_fail_errno("mprotect back");
 	p[1] = 'y';

@@ -15,7 +15,7 @@
 #include "conformance.h"
 
 #define PIPE_BYTES (4u << 20)
-#define PIPE_CHUNK 4093		/* odd size, so writes straddle pages */
+#define PIPE_CHUNK 4093 /* odd size, so writes straddle pages */
 
 static int fork_wait_status(void)
 {
@@ -109,7 +109,7 @@ static void pipe_writer(int fd)
 
 	while (sent < PIPE_BYTES) {
 		n = PIPE_BYTES - sent < PIPE_CHUNK ? PIPE_BYTES - sent :
-						      PIPE_CHUNK;
+						     PIPE_CHUNK;
 		for (i = 0; i < n; i++)
 			buf[i] = pattern_next(&state) & 0xff;
 		for (off = 0; off < n; off += w) {

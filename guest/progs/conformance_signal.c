@@ -92,7 +92,7 @@ static int sigprocmask_pending(void)
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return check_fail_errno("sigprocmask");
 	raise(SIGUSR1);
-	raise(SIGUSR1);		/* standard signals do not queue */
+	raise(SIGUSR1); /* standard signals do not queue */
 	if (hits != 0)
 		return check_fail("handler ran while blocked");
 	if (sigpending(&pending) < 0 || !sigismember(&pending, SIGUSR1))

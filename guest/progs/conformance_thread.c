@@ -66,9 +66,9 @@ static int pthread_create_join(void)
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	long counter;		/* lock */
-	int items;		/* lock: produced, not yet consumed */
-	int done;		/* lock: the producer has finished */
+	long counter; /* lock */
+	int items; /* lock: produced, not yet consumed */
+	int done; /* lock: the producer has finished */
 };
 
 static struct queue q = {
@@ -188,8 +188,7 @@ static int thread_word;
 static void *futex_thread(void *arg)
 {
 	(void)arg;
-	return (void *)(intptr_t)futex_waiter(&thread_word,
-					      FUTEX_WAIT_PRIVATE);
+	return (void *)(intptr_t)futex_waiter(&thread_word, FUTEX_WAIT_PRIVATE);
 }
 
 static int futex_threads(void)
@@ -202,7 +201,7 @@ static int futex_threads(void)
 	/* Value mismatch returns at once; a match times out. */
 	if (futex(&word, FUTEX_WAIT_PRIVATE, 4, &short_wait) != -1 ||
 	    errno != EAGAIN)
-		return check_fail("FUTEX_WAIT on a changed value did not EAGAIN");
+		return check_fail("FUTEX_WAIT, value changed: no EAGAIN");
 	if (futex(&word, FUTEX_WAIT_PRIVATE, 5, &short_wait) != -1 ||
 	    errno != ETIMEDOUT)
 		return check_fail("FUTEX_WAIT did not time out");

@@ -35,8 +35,8 @@
 
 struct bench {
 	const char *name;
-	long iterations;	/* default, before -s */
-	long long (*run)(long iterations);	/* returns ns spent */
+	long iterations; /* default, before -s */
+	long long (*run)(long iterations); /* returns ns spent */
 };
 
 static char exec_target[PATH_MAX];
@@ -146,7 +146,7 @@ static long long pipe_rtt(long n)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		if (write(pong[1], &c, 1) != 1)	/* ready */
+		if (write(pong[1], &c, 1) != 1) /* ready */
 			_exit(1);
 		for (i = 0; i < n; i++)
 			if (read(ping[0], &c, 1) != 1 ||
@@ -298,7 +298,7 @@ static void bench_run(const struct bench *b, int reps, double scale,
 
 	if (n < 2)
 		n = 2;
-	b->run(n / 10 + 1);	/* warm caches and the page allocator */
+	b->run(n / 10 + 1); /* warm caches and the page allocator */
 	for (r = 0; r < reps; r++)
 		samples[r] = (double)b->run(n) / n;
 	memcpy(sorted, samples, reps * sizeof(double));
@@ -373,7 +373,7 @@ int main(int argc, char **argv)
 	size_t b;
 
 	if (argc == 2 && strcmp(argv[1], "--exit") == 0)
-		return 0;	/* we are the fork_exec target */
+		return 0; /* we are the fork_exec target */
 
 	while ((opt = getopt(argc, argv, "r:s:x:v")) != -1) {
 		switch (opt) {
