@@ -88,18 +88,21 @@ static int lex_linemarker(struct lex_source *src, const char *p,
 	return 1;
 }
 
-static void lex_add_stmt(struct lex_line *line, const char *clean,
-			 size_t s, size_t e)
+static int lex_add_stmt(struct lex_line *line, const char *clean,
+			size_t s, size_t e)
 {
 	while (s < e && isspace((unsigned char)clean[s]))
 		s++;
 	while (e > s && isspace((unsigned char)clean[e - 1]))
 		e--;
-	if (s == e || line->nr_stmts == LEX_MAX_STMTS)
-		return;
+	if (s == e)
+		return 0;
+	if (line->nr_stmts == LEX_MAX_STMTS)
+		return -1;	/* never skip a statement silently */
 	line->stmts[line->nr_stmts].off = s;
 	line->stmts[line->nr_stmts].len = e - s;
 	line->nr_stmts++;
+	return 0;
 }
 
 int lex_next_line(struct lex_source *src, struct lex_line *line,
@@ -187,13 +190,18 @@ int lex_next_line(struct lex_source *src, struct lex_line *line,
 			i = n;
 			break;
 		case ';':
-			lex_add_stmt(line, c, stmt_start, i);
+			if (lex_add_stmt(line, c, stmt_start, i))
+				goto too_many;
 			stmt_start = i + 1;
 			break;
 		}
 	}
-	lex_add_stmt(line, c, stmt_start, n);
+	if (lex_add_stmt(line, c, stmt_start, n))
+		goto too_many;
 	return 1;
+too_many:
+	*err = "too many statements on one line";
+	return -1;
 }
 
 int lex_finish(struct lex_source *src, const char **err)

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#define LEX_MAX_STMTS	64
+#define LEX_MAX_STMTS	1024	/* more on one line is an error */
 
 struct lex_stmt {
 	size_t off;		/* from the start of the line, trimmed */
