@@ -88,8 +88,7 @@ bool map_root_window_fault(struct space *root, u64 va)
 		return false;
 	if (pmem_classify(p) == PHYS_KERNEL)
 		return false;
-	return map_root_phys(root, va & ~4095ul, p & ~4095ul,
-			     MAP_R | MAP_W) == 0;
+	return map_root_phys(root, va & ~4095ul, p & ~4095ul, MAP_RWX) == 0;
 }
 
 static bool range_ok(u64 va, u64 npages)

@@ -110,6 +110,12 @@ void sched_yield(void)
 	switch_to(pick_next());
 }
 
+/* The running thread's priority dropped: let a better one run. */
+void sched_reconsider(void)
+{
+	need_resched = true;
+}
+
 /* Called before returning to user mode or from an interrupt. */
 void sched_preempt_check(void)
 {

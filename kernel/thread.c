@@ -187,6 +187,8 @@ long sys_thread_control(struct frame *f)
 		t->prio = f->rdx;
 		if (queued)
 			sched_ready(t);
+		if (t == self)
+			sched_reconsider();
 	}
 	if (flags & TC_START) {
 		t->state = TS_READY;

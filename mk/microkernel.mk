@@ -36,6 +36,7 @@ TEST_DEPS   += $(MK_ALL)
 BENCH_DEPS  += $(MK_ALL)
 
 .PHONY: microkernel run-microkernel
+.SECONDARY:
 microkernel: $(MK_ALL)
 
 $(MK_OUT)/%.c.o: %.c

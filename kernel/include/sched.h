@@ -20,6 +20,7 @@ void sched_unready(struct thread *t);
 void sched_block(void);			/* current has left TS_READY */
 void sched_preempt_check(void);		/* on the way back to user mode */
 void sched_yield(void);
+void sched_reconsider(void);
 void sched_tick(void);
 noreturn void sched_start(void);
 struct thread *current(void);

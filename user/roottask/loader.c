@@ -42,19 +42,15 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 		s->memsz = end - start;
 		s->rights = MAP_R | (ph->flags & 2 ? MAP_W : 0) |
 			    (ph->flags & 1 ? MAP_X : 0);
-		/* Contiguous root addresses: pages come from one window run. */
-		s->copy = 0;
+		/* One physically contiguous run, so one window range. */
+		s->copy = frame_alloc_run(s->memsz / PAGE_SIZE);
+		if (!s->copy)
+			return -1;
 		for (u64 va = start; va < end; va += PAGE_SIZE) {
-			u64 page = frame_alloc();
+			u64 page = s->copy + (va - start);
 			u64 lo = va < ph->vaddr ? ph->vaddr : va;
 			u64 hi = va + PAGE_SIZE;
 
-			if (!page)
-				return -1;
-			if (!s->copy)
-				s->copy = page;
-			else if (page != s->copy + (va - start))
-				return -1;
 			if (hi > ph->vaddr + ph->filesz)
 				hi = ph->vaddr + ph->filesz;
 			if (hi > lo)

@@ -7,6 +7,20 @@
 struct child children[MAX_CHILDREN];
 unsigned nr_children;
 
+static u64 idle_delta;
+
+/* Sleep with nothing else to run: the idle time must grow. */
+static void measure_idle(void)
+{
+	struct ipc_msg m = { 0 };
+	u64 before = 0, after = 0;
+
+	sys_stats(STAT_IDLE_TSC, &before);
+	ipc_wait(&m, NULL, 5);
+	sys_stats(STAT_IDLE_TSC, &after);
+	idle_delta = after - before;
+}
+
 static void report_stats(void)
 {
 	static const char *const names[STAT_COUNT] = {
@@ -14,11 +28,20 @@ static void report_stats(void)
 		"ticks", "idle_tsc", "total_tsc", "kmem_free_pages",
 		"context_switches",
 	};
-	u64 v;
+	u64 v[STAT_COUNT] = { 0 };
+	bool ok = true;
 
-	for (unsigned i = 0; i < STAT_COUNT; i++)
-		if (sys_stats(i, &v) == 0)
-			printf("root: stat %s %lu\n", names[i], v);
+	for (unsigned i = 0; i < STAT_COUNT; i++) {
+		ok &= sys_stats(i, &v[i]) == 0;
+		printf("root: stat %s %lu\n", names[i], v[i]);
+	}
+	ok &= v[STAT_SYSCALLS] && v[STAT_IPCS] && v[STAT_FAULTS] &&
+	      v[STAT_SPACE_SWITCHES] && v[STAT_TICKS];
+	ok &= idle_delta > 0 && v[STAT_IDLE_TSC] < v[STAT_TOTAL_TSC];
+	printf("TEST root.stats %s counters readable by the root task, idle %lu%% of %lu ticks\n",
+	       ok ? "PASS" : "FAIL",
+	       v[STAT_TOTAL_TSC] ? v[STAT_IDLE_TSC] * 100 / v[STAT_TOTAL_TSC] : 0,
+	       v[STAT_TICKS]);
 }
 
 int main(const struct boot_info *bi)
@@ -28,6 +51,7 @@ int main(const struct boot_info *bi)
 	printf("root: started, %lu modules, %lu KiB of kernel memory\n",
 	       bi->nr_modules, bi->kmem_quota * 4);
 	memory_init(bi);
+	measure_idle();
 	nr_children = bi->nr_modules;
 	for (unsigned i = 1; i < bi->nr_modules; i++)
 		if (child_start(i, &bi->modules[i]) == 0)

@@ -19,22 +19,29 @@ void memory_init(const struct boot_info *bi)
 		ranges[nr_ranges++] = bi->free[i];
 }
 
-u64 frame_alloc(void)
+/* n physically contiguous zeroed frames: their root-window address. */
+u64 frame_alloc_run(u64 n)
 {
-	while (cur < nr_ranges) {
-		struct boot_range *r = &ranges[cur];
+	for (unsigned i = cur; i < nr_ranges; i++) {
+		struct boot_range *r = &ranges[i];
 
-		if (r->size >= PAGE_SIZE) {
+		if (r->size >= n * PAGE_SIZE) {
 			u64 p = r->start;
 
-			r->start += PAGE_SIZE;
-			r->size -= PAGE_SIZE;
-			memset(phys_window(p), 0, PAGE_SIZE);
+			r->start += n * PAGE_SIZE;
+			r->size -= n * PAGE_SIZE;
+			memset(phys_window(p), 0, n * PAGE_SIZE);
 			return (u64)phys_window(p);
 		}
-		cur++;
+		if (i == cur && r->size == 0)
+			cur++;
 	}
 	return 0;
+}
+
+u64 frame_alloc(void)
+{
+	return frame_alloc_run(1);
 }
 
 u64 memory_free_bytes(void)

@@ -80,6 +80,9 @@ static bool request(unsigned idx, struct ipc_msg *m)
 					   ROOT_SLOT_CHILD_TASK(idx), m->w[1],
 					   CR_CONTROL, 8);
 		break;
+	case REQ_PING:
+		err = 0;
+		break;
 	default:
 		printf("root: %s: unknown request %lu\n", c->name, label);
 		break;

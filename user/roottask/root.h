@@ -8,26 +8,17 @@
 
 #include <lib.h>
 #include <sys.h>
+#include <layout.h>
 
 #define MAX_CHILDREN	BOOT_MAX_MODULES
 #define MAX_SEGMENTS	8
 
-/* Address layout the root task gives every task it starts. */
-#define CHILD_HEAP_BASE		0x0000100000000000ul
-#define CHILD_HEAP_SIZE		(256ul << 20)
-#define CHILD_STACK_TOP		0x0000700000000000ul
-#define CHILD_STACK_SIZE	(1ul << 20)
-#define CHILD_KMEM_QUOTA	(2ul << 20)
 
 /* Slots in the root task's own table. */
 #define ROOT_SLOT_CHILD_TASK(i)		(32 + 2 * (i))
 #define ROOT_SLOT_CHILD_THREAD(i)	(33 + 2 * (i))
 #define ROOT_SLOT_PAGER(i)		(80 + (i))	/* our thread, badged i */
 
-/* Requests children send to SLOT_PARENT (labels). */
-#define REQ_EXIT	1	/* w0 status */
-#define REQ_IOPORT	2	/* w0 base, w1 count */
-#define REQ_IRQ		3	/* w0 line, w1 destination slot in the child */
 
 struct segment {
 	u64 vaddr, memsz;	/* page aligned */
@@ -49,6 +40,7 @@ extern unsigned nr_children;
 
 void memory_init(const struct boot_info *bi);
 u64 frame_alloc(void);		/* returns the root-window address, zeroed */
+u64 frame_alloc_run(u64 n);
 u64 memory_free_bytes(void);
 void *phys_window(u64 phys);
 

@@ -1,0 +1,21 @@
+/*
+ * The address layout the root task gives every task it starts from a boot
+ * module: the ELF image at its link address, a demand-zero heap and a
+ * demand-zero stack.
+ */
+#ifndef LAYOUT_H
+#define LAYOUT_H
+
+#define CHILD_HEAP_BASE		0x0000100000000000ul
+#define CHILD_HEAP_SIZE		(256ul << 20)
+#define CHILD_STACK_TOP		0x0000700000000000ul
+#define CHILD_STACK_SIZE	(1ul << 20)
+#define CHILD_KMEM_QUOTA	(2ul << 20)
+
+/* Requests to the root task (labels of IPC to SLOT_PARENT). */
+#define REQ_EXIT	1	/* w0 status */
+#define REQ_IOPORT	2	/* w0 base, w1 count -> w0 error */
+#define REQ_IRQ		3	/* w0 line, w1 slot in the caller -> w0 error */
+#define REQ_PING	4	/* -> w0 0 */
+
+#endif
