@@ -28,9 +28,11 @@ MK_TESTS    := $(patsubst user/tests/%.c,%,$(wildcard user/tests/t_*.c))
 MK_TESTELF  := $(patsubst %,$(MK_OUT)/tests/%.elf,$(MK_TESTS))
 MK_TESTLIB  := $(patsubst %,$(MK_OUT)/%.u.o,$(filter-out user/tests/t_%.c,$(wildcard user/tests/*.c)))
 
+MK_BENCHELF := $(MK_OUT)/bench/bench.elf
+
 MK_KERNEL   := $(MK_OUT)/kernel.bin
 MK_ROOT     := $(MK_OUT)/roottask.elf
-MK_ALL      := $(MK_KERNEL) $(MK_ROOT) $(MK_TESTELF)
+MK_ALL      := $(MK_KERNEL) $(MK_ROOT) $(MK_TESTELF) $(MK_BENCHELF)
 
 TEST_DEPS   += $(MK_ALL)
 BENCH_DEPS  += $(MK_ALL)
@@ -72,6 +74,11 @@ $(MK_ROOT): $(MK_ROOTOBJ) $(MK_ULIBOBJ) user/lib/user.ld
 		-Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(MK_ROOTOBJ) $(MK_ULIBOBJ)
 
 $(MK_OUT)/tests/%.elf: $(MK_OUT)/user/tests/%.c.u.o $(MK_TESTLIB) $(MK_ULIBOBJ) user/lib/user.ld
+	@mkdir -p $(dir $@)
+	$(MK_CC) -nostdlib -static -no-pie -Wl,-T,user/lib/user.ld \
+		-Wl,-z,noexecstack -Wl,--build-id=none -o $@ $< $(MK_TESTLIB) $(MK_ULIBOBJ)
+
+$(MK_BENCHELF): $(MK_OUT)/user/bench/bench.c.u.o $(MK_TESTLIB) $(MK_ULIBOBJ) user/lib/user.ld
 	@mkdir -p $(dir $@)
 	$(MK_CC) -nostdlib -static -no-pie -Wl,-T,user/lib/user.ld \
 		-Wl,-z,noexecstack -Wl,--build-id=none -o $@ $< $(MK_TESTLIB) $(MK_ULIBOBJ)

@@ -1,0 +1,85 @@
+/*
+ * Microbenchmarks of the kernel's fast paths, in TSC cycles (rdtsc):
+ * IPC call/reply round trip between two tasks, map+unmap of one page,
+ * exception delivery and reply (round trip). Prints
+ *   BENCH <name> <cycles per operation>
+ * lines for bench/suites/30-microkernel.
+ */
+#include <test.h>
+
+#define ROUNDS	2000
+
+static inline u64 tsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static void echo_server(u64 unused)
+{
+	struct ipc_msg m = { 0 };
+	long err = ipc_wait(&m, NULL, TIMEOUT_NEVER);
+
+	(void)unused;
+	while (!err)
+		err = ipc_reply_wait(&m, NULL, TIMEOUT_NEVER);
+}
+
+static volatile u64 exc_cycles;
+
+static void ud2_loop(u64 unused)
+{
+	u64 t0 = tsc();
+
+	(void)unused;
+	for (int i = 0; i < ROUNDS; i++)
+		asm volatile("ud2");	/* the pager skips it */
+	exc_cycles = (tsc() - t0) / ROUNDS;
+	for (;;)
+		sys_yield();
+}
+
+int main(void)
+{
+	struct spawn srv, c, t;
+	struct ipc_msg m = { 0 };
+	u64 *page = heap_alloc(PAGE_SIZE), t0, pager;
+
+	/* IPC round trip to a thread in another task */
+	spawn_task(&srv, echo_server, 0, 128 << 10, 0xe);
+	ipc_call(srv.thread, &m, 1000);		/* warm up */
+	t0 = tsc();
+	for (int i = 0; i < ROUNDS; i++)
+		ipc_call(srv.thread, &m, 1000);
+	printf("BENCH ipc_roundtrip %lu\n", (tsc() - t0) / ROUNDS);
+
+	/* map + unmap of one page into another task */
+	spawn_task(&c, child_cmd_loop, 0, 128 << 10, 0xc);
+	sys_map(c.task, (u64)page, 0x20000000, 1, MAP_R | MAP_W);
+	sys_unmap((u64)page, 1, 0, NULL);
+	t0 = tsc();
+	for (int i = 0; i < ROUNDS; i++) {
+		sys_map(c.task, (u64)page, 0x20000000, 1, MAP_R | MAP_W);
+		sys_unmap((u64)page, 1, 0, NULL);
+	}
+	printf("BENCH map_unmap %lu\n", (tsc() - t0) / ROUNDS);
+
+	/* exception round trip: #UD -> pager -> new ip -> back */
+	pager = self_badged(0x5);
+	spawn_thread(&t, ud2_loop, 0, 100, pager);
+	while (!exc_cycles) {
+		u64 badge = 0;
+
+		if (ipc_wait(&m, &badge, 100))
+			continue;
+		m = (struct ipc_msg){ .tag = TAG_EXREGS,
+				      .w = { m.w[2] + 2, m.w[3] } };
+		while (!ipc_reply_wait(&m, &badge, 100))
+			m = (struct ipc_msg){ .tag = TAG_EXREGS,
+					      .w = { m.w[2] + 2, m.w[3] } };
+	}
+	printf("BENCH exception_roundtrip %lu\n", exc_cycles);
+	return 0;
+}
