@@ -38,7 +38,9 @@ TEST_DEPS   += $(MK_ALL)
 BENCH_DEPS  += $(MK_ALL)
 
 .PHONY: microkernel run-microkernel
-.SECONDARY:
+# Keep the objects that pattern chains would otherwise delete.
+.SECONDARY: $(MK_TESTLIB) $(MK_ULIBOBJ) $(MK_OUT)/user/bench/bench.c.u.o \
+	    $(patsubst %,$(MK_OUT)/user/tests/%.c.u.o,$(MK_TESTS))
 microkernel: $(MK_ALL)
 
 $(MK_OUT)/%.c.o: %.c
