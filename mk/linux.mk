@@ -3,12 +3,7 @@
 # 'make run-native'. guest/linux/build.sh does the caching.
 
 LINUX_VERSIONS := 6.1 6.12
-GUEST_EXIT     := $(BUILD)/guest/guest-exit
 export LINUX GUEST_FILES GUEST_CMD
-
-$(GUEST_EXIT): guest/initramfs/guest-exit.c
-	@mkdir -p $(dir $@)
-	gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 .PHONY: linux linux-all linux-plain run-native
 # The pre-virtualized kernel LINUX=... (build/linux/<version>/vmlinux).
@@ -27,8 +22,8 @@ export BENCH_LINUX
 linux-plain: setup
 	@guest/linux/build.sh $(BENCH_LINUX) plain $(BUILD)/linux/$(BENCH_LINUX)-plain
 
-run-native: linux $(GUEST_EXIT)
+run-native: linux
 	@tools/run-linux native
 
-TEST_DEPS  += linux-all $(GUEST_EXIT)
-BENCH_DEPS += linux-all linux-plain $(GUEST_EXIT)
+TEST_DEPS  += linux-all
+BENCH_DEPS += linux-all linux-plain

@@ -3,11 +3,12 @@
 #  2. the pre-virtualized Linux boots natively (soft layering): abcheck
 #     summarises its sites, then the guest takes a DHCP lease on the e1000.
 
-RUN_DEMO_CMD := uname -a; udhcpc -i eth0 -n -q -t 5 -T 2 >/dev/null; \
+RUN_DEMO_CMD := uname -a; ip link set eth0 up; sleep 2; \
+	timeout 60 udhcpc -i eth0 -n -q -t 5 -T 2 -s /usr/share/udhcpc/default.script >/dev/null; \
 	ip -4 addr show eth0 | grep inet; ls /sys/bus/pci/drivers
 
 .PHONY: run
-run: setup tools microkernel linux $(GUEST_EXIT)
+run: setup tools microkernel linux guest-progs
 	@echo "== 1/2: the microkernel boots its root task and test tasks"
 	@$(MAKE) --no-print-directory run-microkernel
 	@echo "== 2/2: pre-virtualized Linux $(LINUX), natively (the same vmlinux the VMM will load)"

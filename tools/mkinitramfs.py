@@ -3,7 +3,7 @@
 root privileges or device nodes on the host are needed.
 
 Contents: Debian's static busybox, guest/initramfs/init, the udhcpc hook,
-guest-exit, optional extra files (--add SRC:DEST), the tree of --files DIR
+optional extra files (--add SRC:DEST), the tree of --files DIR
 copied into the root, and --cmd written to /etc/guest-cmd for /init to run.
 
 usage: mkinitramfs.py -o OUT [--files DIR] [--cmd CMD] [--add SRC:DEST ...]
@@ -102,16 +102,12 @@ def main():
     ap.add_argument("--cmd", help="shell command /init runs after boot")
     ap.add_argument("--add", action="append", default=[],
                     metavar="SRC:DEST", help="extra host file for the guest")
-    ap.add_argument("--guest-exit", default=os.path.join(
-        ROOT, os.environ.get("BUILD", "build"), "guest", "guest-exit"))
     args = ap.parse_args()
 
     if args.files and not os.path.isdir(args.files):
         sys.exit("mkinitramfs: GUEST_FILES=%s is not a directory" % args.files)
-    for need in (BUSYBOX, args.guest_exit):
-        if not os.path.isfile(need):
-            sys.exit("mkinitramfs: %s missing (run 'make setup' and the "
-                     "guest build)" % need)
+    if not os.path.isfile(BUSYBOX):
+        sys.exit("mkinitramfs: %s missing (run 'make setup')" % BUSYBOX)
 
     tmp = args.output + ".tmp"
     with open(tmp, "wb") as out:
@@ -126,7 +122,6 @@ def main():
                   0o755)
         cpio.file("usr/share/udhcpc/default.script", read(os.path.join(
             ROOT, "guest/initramfs/udhcpc.script")), 0o755)
-        cpio.file("sbin/guest-exit", read(args.guest_exit), 0o755)
         cpio.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
         cpio.file("etc/group", b"root:x:0:\n")
         if args.cmd is not None:
