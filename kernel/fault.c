@@ -6,6 +6,7 @@
  * reply just resumes the thread, which retries. The root task's faults in
  * its physical window are resolved by the kernel itself. A thread without
  * a pager, or whose pager is unreachable, halts; nothing else is affected.
+ * A vCPU thread's faults become upcalls instead (vcpu.c).
  */
 #include <lib.h>
 #include <fault.h>
@@ -15,6 +16,7 @@
 #include <stats.h>
 #include <task.h>
 #include <thread.h>
+#include <vcpu.h>
 #include <abi/errno.h>
 #include <abi/map.h>
 #include <arch/cpu.h>
@@ -45,6 +47,8 @@ void fault_user(struct frame *f)
 	t->fault_addr = f->vector == 14 ? read_cr2() : 0;
 	if (f->vector == 14 && t->task->is_root &&
 	    map_root_window_fault(&t->task->space, t->fault_addr))
+		return;
+	if (vcpu_fault(t, f, t->fault_addr))
 		return;
 	if (!t->pager) {
 		halt_unhandled(t, f, "no pager for");

@@ -5,12 +5,15 @@
  * capability's badge) to the thread if it waits in an open receive, or
  * marks it pending for the thread's next receive. IRQ_ACK unmasks it, so
  * a storm costs one message per acknowledgement, never a livelock.
+ * A line attached to a vCPU thread raises its virtual interrupt `line`
+ * instead (vcpu.c); IRQ_ACK works the same.
  */
 #include <lib.h>
 #include <ipc.h>
 #include <irq.h>
 #include <sched.h>
 #include <task.h>
+#include <vcpu.h>
 #include <abi/errno.h>
 #include <abi/syscall.h>
 #include <arch/apic.h>
@@ -41,6 +44,10 @@ void irq_handle(u32 line)
 	q->count++;
 	if (!q->thread)
 		return;
+	if (q->thread->vcpu_area) {	/* virtual interrupt `line` */
+		vcpu_irq(q->thread, line);
+		return;
+	}
 	if (!ipc_deliver_async(q->thread, q->badge, &m))
 		q->pending = true;
 }

@@ -14,6 +14,7 @@
 #include <syscall.h>
 #include <task.h>
 #include <thread.h>
+#include <vcpu.h>
 #include <abi/errno.h>
 #include <arch/cpu.h>
 
@@ -79,6 +80,9 @@ static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_IRQ_CONTROL] = sys_irq_control,
 	[SYS_TIME] = sys_time,
 	[SYS_DEBUG_EXIT] = sys_debug_exit,
+	[SYS_VCPU_CONTROL] = sys_vcpu_control,
+	[SYS_VCPU_RESUME] = sys_vcpu_resume,
+	[SYS_VCPU_SIGNAL] = sys_vcpu_signal,
 };
 
 void syscall_dispatch(struct frame *f)
@@ -86,6 +90,8 @@ void syscall_dispatch(struct frame *f)
 	u64 nr = f->rax;
 
 	stat_inc(STAT_SYSCALLS);
-	f->rax = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
+	if (!vcpu_syscall(current(), f))
+		f->rax = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
 	sched_preempt_check();
+	vcpu_return_check();
 }

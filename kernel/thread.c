@@ -102,10 +102,12 @@ void thread_switch(struct thread *from, struct thread *to)
 		from->gs_base = rdmsr(MSR_KERNEL_GS_BASE);	/* swapped out */
 	}
 	if (!to->kernel) {
-		if (c->loaded_space != &to->task->space)
+		struct task *run = thread_run_task(to);
+
+		if (c->loaded_space != &run->space)
 			stat_inc(STAT_SPACE_SWITCHES);
-		space_activate(&to->task->space);
-		task_io_activate(to->task);
+		space_activate(&run->space);
+		task_io_activate(run);
 		fpu_restore(to);
 		wrmsr(MSR_FS_BASE, to->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, to->gs_base);

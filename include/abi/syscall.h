@@ -28,7 +28,10 @@
 #define SYS_IRQ_CONTROL		14	/* (irq_cap, op, thread) */
 #define SYS_TIME		15	/* () -> ticks, tsc */
 #define SYS_DEBUG_EXIT		16	/* (status): root task only */
-#define SYS_COUNT		17
+#define SYS_VCPU_CONTROL	17	/* (thread, state_area): see vcpu.h */
+#define SYS_VCPU_RESUME		18	/* (task or CAP_NONE) */
+#define SYS_VCPU_SIGNAL		19	/* (thread, bit): raise a virtual irq */
+#define SYS_COUNT		20
 
 /* SYS_THREAD_CONTROL flags. */
 #define TC_SET_PAGER	(1u << 0)

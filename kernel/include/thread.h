@@ -59,6 +59,13 @@ struct thread {
 	bool in_fault;			/* waiting for the pager's reply */
 	u64 fault_addr;
 
+	/* vCPU mode (vcpu.c) */
+	u64 vcpu_area;			/* state area address, 0: not a vCPU */
+	struct task *vcpu_user;		/* resumed into this task, NULL: own */
+	u64 vcpu_user_slot;		/* the slot that named vcpu_user */
+	bool vcpu_kick;			/* a virtual interrupt was raised */
+	u64 vcpu_host_fs, vcpu_host_gs;	/* own-task FS/GS base while away */
+
 	u64 fs_base, gs_base;		/* user FS/GS base (FSGSBASE) */
 	u64 cpu_tsc;			/* TSC cycles run */
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));
@@ -67,6 +74,12 @@ struct thread {
 static inline struct frame *thread_frame(struct thread *t)
 {
 	return (struct frame *)((char *)t + THREAD_BLOCK_SIZE) - 1;
+}
+
+/* The task whose address space the thread runs in now. */
+static inline struct task *thread_run_task(struct thread *t)
+{
+	return t->vcpu_user ? t->vcpu_user : t->task;
 }
 
 struct thread *thread_create(struct task *t, struct task *charge);

@@ -59,6 +59,8 @@ static void fuzz_loop(u64 unused)
 			a[1] = 0;	/* keep the console readable */
 		if (nr == SYS_THREAD_EXREGS && (a[3] & EX_HALT) && a[0] == 1)
 			a[3] &= ~(u64)EX_HALT;	/* would only cost a restart */
+		if (nr == SYS_VCPU_CONTROL && a[0] == 1)
+			a[1] = 0;	/* a vCPU without upcall entry halts */
 		s->calls++;
 		syscall6(nr, a[0], a[1], a[2], a[3], a[4], 0);
 	}

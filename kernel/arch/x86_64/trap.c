@@ -9,6 +9,7 @@
 #include <irq.h>
 #include <sched.h>
 #include <thread.h>
+#include <vcpu.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/frame.h>
@@ -44,4 +45,5 @@ void trap_dispatch(struct frame *f)
 		apic_eoi();
 	}
 	sched_preempt_check();
+	vcpu_return_check();
 }

@@ -13,6 +13,7 @@
 #include <abi/ipc.h>
 #include <abi/map.h>
 #include <abi/syscall.h>
+#include <abi/vcpu.h>
 
 struct sys_ret {
 	long status;
@@ -149,6 +150,23 @@ static inline u64 sys_time(u64 *tsc_per_tick)
 static inline long sys_debug_exit(u64 status)
 {
 	return syscall6(SYS_DEBUG_EXIT, status, 0, 0, 0, 0, 0).status;
+}
+
+/* vCPU mode (abi/vcpu.h). */
+static inline long sys_vcpu_control(u64 thread, u64 state_area)
+{
+	return syscall6(SYS_VCPU_CONTROL, thread, state_area, 0, 0, 0, 0).status;
+}
+
+/* Returns only on error: success continues at the state area's rip. */
+static inline long sys_vcpu_resume(u64 task)
+{
+	return syscall6(SYS_VCPU_RESUME, task, 0, 0, 0, 0, 0).status;
+}
+
+static inline long sys_vcpu_signal(u64 thread, u64 bit)
+{
+	return syscall6(SYS_VCPU_SIGNAL, thread, bit, 0, 0, 0, 0).status;
 }
 
 /* IPC: the message lives in registers; struct ipc_msg mirrors them. */

@@ -1,0 +1,49 @@
+/*
+ * vCPU execution mode: the state area a vCPU thread shares with the
+ * kernel, and the flags and event causes in it (docs/abi.md, "vCPU").
+ *
+ * The state area is one page-aligned struct vcpu_state in the vCPU
+ * thread's own task. On an upcall the kernel saves the interrupted user
+ * registers in regs, records cause and origin, clears VCPU_F_IRQ and
+ * VCPU_F_FAULTS, and enters entry_ip with rsp = entry_sp and rdi = the
+ * state area's address. SYS_VCPU_RESUME loads regs again, in the own task
+ * or in a task named by a capability.
+ */
+#ifndef ABI_VCPU_H
+#define ABI_VCPU_H
+
+/* Saved (on upcall) and restored (on resume) user registers. */
+struct vcpu_regs {
+	unsigned long rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	unsigned long r8, r9, r10, r11, r12, r13, r14, r15;
+	unsigned long rip, rsp, rflags;
+	unsigned long fs_base, gs_base;	/* only for events in another task */
+};
+
+struct vcpu_state {
+	struct vcpu_regs regs;
+	unsigned long flags;		/* VCPU_F_*, written by both sides */
+	unsigned long pending;		/* bit n: virtual interrupt n pending */
+	unsigned long entry_ip;		/* upcall entry in the own task */
+	unsigned long entry_sp;
+	/* Written by the kernel on every upcall: */
+	unsigned long cause;		/* VCPU_CAUSE_* */
+	unsigned long vector;		/* exception vector */
+	unsigned long error;		/* exception error code */
+	unsigned long fault_addr;	/* page faults: CR2 */
+	unsigned long from;		/* task slot given to resume, or CAP_NONE */
+	unsigned long saved_flags;	/* flags before the upcall cleared them */
+};
+
+/* flags */
+#define VCPU_F_IRQ	(1ul << 0)	/* virtual interrupts enabled */
+#define VCPU_F_FAULTS	(1ul << 1)	/* own-task faults upcall (else: pager) */
+
+/* cause */
+#define VCPU_CAUSE_EXCEPTION	1	/* vector, error; 14 also fault_addr */
+#define VCPU_CAUSE_SYSCALL	2	/* SYSCALL in another task; regs.rax = nr */
+#define VCPU_CAUSE_IRQ		3	/* pending & VCPU_F_IRQ became nonzero */
+
+#define VCPU_PENDING_BITS	64
+
+#endif

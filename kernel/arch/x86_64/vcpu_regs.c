@@ -1,0 +1,107 @@
+/*
+ * The x86-64 half of vCPU mode: copying registers between the saved user
+ * frame (arch/frame.h) and a state area's struct vcpu_regs, and the
+ * user FS/GS base, which the thread keeps in MSRs while it runs.
+ */
+#include <lib.h>
+#include <space.h>
+#include <vcpu.h>
+#include <abi/errno.h>
+#include <arch/cpu.h>
+#include <arch/frame.h>
+
+void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
+{
+	r->rax = f->rax;
+	r->rbx = f->rbx;
+	r->rcx = f->rcx;
+	r->rdx = f->rdx;
+	r->rsi = f->rsi;
+	r->rdi = f->rdi;
+	r->rbp = f->rbp;
+	r->r8 = f->r8;
+	r->r9 = f->r9;
+	r->r10 = f->r10;
+	r->r11 = f->r11;
+	r->r12 = f->r12;
+	r->r13 = f->r13;
+	r->r14 = f->r14;
+	r->r15 = f->r15;
+	r->rip = f->rip;
+	r->rsp = f->rsp;
+	r->rflags = f->rflags;
+}
+
+/* WRMSR of a non-canonical base raises #GP (SDM Vol. 4, 2.1). */
+static bool canonical(u64 va)
+{
+	u64 top = va >> 47;
+
+	return top == 0 || top == 0x1ffff;
+}
+
+/*
+ * IRETQ to a non-canonical RIP faults in ring 0 (Intel SDM Vol. 2A,
+ * IRET), so the ip must be a user address; FS/GS bases are checked only
+ * when they will be loaded.
+ */
+long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
+{
+	if (!space_user_address(r->rip))
+		return -E_INVAL;
+	if (fsgs && (!canonical(r->fs_base) || !canonical(r->gs_base)))
+		return -E_INVAL;
+	return 0;
+}
+
+/* RFLAGS keeps the arithmetic flags, TF and DF; IF set, IOPL 0. */
+void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
+{
+	f->rax = r->rax;
+	f->rbx = r->rbx;
+	f->rcx = r->rcx;
+	f->rdx = r->rdx;
+	f->rsi = r->rsi;
+	f->rdi = r->rdi;
+	f->rbp = r->rbp;
+	f->r8 = r->r8;
+	f->r9 = r->r9;
+	f->r10 = r->r10;
+	f->r11 = r->r11;
+	f->r12 = r->r12;
+	f->r13 = r->r13;
+	f->r14 = r->r14;
+	f->r15 = r->r15;
+	f->rip = r->rip;
+	f->rsp = r->rsp;
+	f->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_IF;
+	f->cs = USER_CS;
+	f->ss = USER_DS;
+	f->vector = FRAME_FULL;		/* rcx and r11 too: no SYSRET */
+}
+
+/* Enter the upcall handler: handler(state_area) on the upcall stack. */
+void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area)
+{
+	f->rip = ip;
+	f->rsp = sp;
+	f->rdi = area;
+	f->rflags = RFLAGS_IF;
+	f->cs = USER_CS;
+	f->ss = USER_DS;
+	f->vector = FRAME_FULL;
+}
+
+/* In the kernel the user GS base sits in IA32_KERNEL_GS_BASE (SWAPGS). */
+void vcpu_fsgs_save(struct vcpu_regs *r)
+{
+	r->fs_base = rdmsr(MSR_FS_BASE);
+	r->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+}
+
+/* Only after vcpu_regs_check(r, true). */
+void vcpu_fsgs_load(const struct vcpu_regs *r)
+{
+	wrmsr(MSR_FS_BASE, r->fs_base);
+	wrmsr(MSR_KERNEL_GS_BASE, r->gs_base);
+}

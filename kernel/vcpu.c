@@ -1,0 +1,253 @@
+/*
+ * vCPU execution mode (SPEC 5), in the manner of Fiasco.OC's vCPUs. A
+ * thread switched into vCPU mode names a state area in its own task
+ * (abi/vcpu.h). Its exceptions, page faults and virtual interrupts are
+ * not sent to a pager: the kernel saves the interrupted registers in the
+ * state area, records the cause and the task the event came from, clears
+ * the virtual interrupt flag and enters the upcall entry in the own task.
+ * vcpu_resume loads the saved registers again, in the own task or in
+ * another task the thread holds a capability to (a guest user process);
+ * every event there, system calls included, comes back as an upcall.
+ *
+ * The kernel reaches the state area only through the task's page tables
+ * (space_copy_*), so an unmapped area is an error or halts the thread, it
+ * never faults the kernel. Virtual interrupts (vcpu_signal, or an IRQ line
+ * attached to the thread) set a bit in pending; while VCPU_F_IRQ is clear
+ * nothing else happens, and vcpu_resume delivers them once it is set.
+ * The thread's one XSAVE area serves both tasks (thread.c).
+ */
+#include <lib.h>
+#include <cap.h>
+#include <ipc.h>
+#include <sched.h>
+#include <stats.h>
+#include <task.h>
+#include <thread.h>
+#include <vcpu.h>
+#include <abi/errno.h>
+#include <abi/syscall.h>
+
+static long area_read(struct thread *t, struct vcpu_state *s)
+{
+	return space_copy_from(&t->task->space, t->vcpu_area, s, sizeof(*s));
+}
+
+static long area_write(struct thread *t, const struct vcpu_state *s)
+{
+	return space_copy_to(&t->task->space, t->vcpu_area, s, sizeof(*s));
+}
+
+/* Make t (current) run in task `run`: page tables and I/O bitmap. */
+static void run_in(struct thread *t, struct task *run, u64 slot)
+{
+	if (thread_run_task(t) != run)
+		stat_inc(STAT_SPACE_SWITCHES);
+	t->vcpu_user = run == t->task ? NULL : run;
+	t->vcpu_user_slot = slot;
+	space_activate(&run->space);
+	task_io_activate(run);
+}
+
+/*
+ * Save current's user state f in the state area and enter its upcall
+ * entry in the own task. A state area that cannot be written or an entry
+ * that is no user address halts the thread: it has no handler left.
+ */
+static void upcall(struct thread *t, struct frame *f, u64 cause, u64 vector,
+		   u64 error, u64 addr)
+{
+	struct vcpu_state s;
+	bool away = t->vcpu_user != NULL;
+
+	if (area_read(t, &s) || !space_user_address(s.entry_ip)) {
+		printk("kernel: task %u thread %u halted: vCPU state area %lx unusable\n",
+		       t->task->id, t->id, t->vcpu_area);
+		thread_halt(t);
+		return;
+	}
+	vcpu_regs_save(&s.regs, f);
+	if (away)
+		vcpu_fsgs_save(&s.regs);
+	else
+		s.regs.fs_base = s.regs.gs_base = 0;
+	s.cause = cause;
+	s.vector = vector;
+	s.error = error;
+	s.fault_addr = addr;
+	s.from = away ? t->vcpu_user_slot : CAP_NONE;
+	s.saved_flags = s.flags;
+	s.flags &= ~(VCPU_F_IRQ | VCPU_F_FAULTS);
+	if (area_write(t, &s)) {
+		thread_halt(t);
+		return;
+	}
+	if (away) {
+		struct vcpu_regs host = { .fs_base = t->vcpu_host_fs,
+					  .gs_base = t->vcpu_host_gs };
+
+		vcpu_fsgs_load(&host);
+		run_in(t, t->task, CAP_NONE);
+	}
+	t->vcpu_kick = false;
+	vcpu_upcall_frame(f, s.entry_ip, s.entry_sp, t->vcpu_area);
+	stat_inc(STAT_UPCALLS);
+}
+
+/* Exception or page fault of current t (fault.c). */
+bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
+{
+	struct vcpu_state s;
+
+	if (!t->vcpu_area)
+		return false;
+	if (!t->vcpu_user) {
+		/* Own task: only when asked to, else the pager handles it. */
+		if (area_read(t, &s) || !(s.flags & VCPU_F_FAULTS))
+			return false;
+	}
+	upcall(t, f, VCPU_CAUSE_EXCEPTION, f->vector, f->error, fault_addr);
+	return true;
+}
+
+/* SYSCALL of current t: in another task it belongs to the guest kernel. */
+bool vcpu_syscall(struct thread *t, struct frame *f)
+{
+	if (!t->vcpu_user)
+		return false;
+	upcall(t, f, VCPU_CAUSE_SYSCALL, 0, 0, 0);
+	return true;
+}
+
+/*
+ * Raise virtual interrupt `bit` for vCPU t: mark it pending; if t has
+ * virtual interrupts enabled, t enters its upcall on the way back to user
+ * mode (vcpu_return_check), leaving a blocking IPC if it waits in one.
+ */
+bool vcpu_irq(struct thread *t, u32 bit)
+{
+	struct vcpu_state s;
+
+	if (!t->vcpu_area || bit >= VCPU_PENDING_BITS || area_read(t, &s))
+		return false;
+	s.pending |= 1ul << bit;
+	if (space_copy_to(&t->task->space,
+			  t->vcpu_area + offsetof(struct vcpu_state, pending),
+			  &s.pending, sizeof(s.pending)))
+		return false;
+	if (!(s.flags & VCPU_F_IRQ))
+		return true;
+	t->vcpu_kick = true;
+	if ((t->state == TS_SEND || t->state == TS_RECV) && !t->in_fault)
+		ipc_cancel(t, -E_CANCELED);
+	return true;
+}
+
+/* Last step before current returns to user mode (syscall.c, trap.c). */
+void vcpu_return_check(void)
+{
+	struct thread *t = current();
+	struct vcpu_state s;
+
+	if (!t->vcpu_kick || t->kernel || t->state != TS_READY)
+		return;
+	t->vcpu_kick = false;
+	if (area_read(t, &s) || !(s.flags & VCPU_F_IRQ) || !s.pending)
+		return;
+	upcall(t, thread_frame(t), VCPU_CAUSE_IRQ, 0, 0, 0);
+}
+
+/*
+ * vcpu_control(thread, area): switch the thread into vCPU mode with the
+ * state area at `area` (page aligned, writable, in the thread's task), or
+ * out of it with area 0. Not while it runs in another task.
+ */
+long sys_vcpu_control(struct frame *f)
+{
+	struct thread *t;
+	struct vcpu_state s;
+	struct cap *c;
+	u64 area = f->rsi;
+	long err;
+
+	c = cap_lookup(current()->task, f->rdi, CAPT_THREAD, CR_CONTROL, &err);
+	if (!c)
+		return err;
+	t = c->obj;
+	if (area && ((area & 4095) || !space_user_address(area)))
+		return -E_INVAL;
+	if (t->vcpu_user)
+		return -E_STATE;
+	if (area) {
+		err = space_copy_from(&t->task->space, area, &s, sizeof(s));
+		if (!err)
+			err = space_copy_to(&t->task->space, area, &s, sizeof(s));
+		if (err)
+			return err;
+	}
+	t->vcpu_area = area;
+	t->vcpu_kick = false;
+	return 0;
+}
+
+/*
+ * vcpu_resume(task): load the registers of the caller's state area and
+ * continue there, in the own task (CAP_NONE) or in `task` (a task cap with
+ * CR_CONTROL). With virtual interrupts enabled and some pending, the
+ * caller enters its upcall at once instead, the loaded state saved as the
+ * interrupted one. On success the result is the loaded rax, which
+ * syscall_dispatch stores back into the frame.
+ */
+long sys_vcpu_resume(struct frame *f)
+{
+	struct thread *t = current();
+	struct task *run = t->task;
+	u64 slot = f->rdi;
+	struct vcpu_state s;
+	struct cap *c;
+	long err;
+
+	if (!t->vcpu_area)
+		return -E_STATE;
+	if (slot != CAP_NONE) {
+		c = cap_lookup(t->task, slot, CAPT_TASK, CR_CONTROL, &err);
+		if (!c)
+			return err;
+		run = c->obj;
+	}
+	if (area_read(t, &s))
+		return -E_FAULT;
+	err = vcpu_regs_check(&s.regs, run != t->task);
+	if (err)
+		return err;
+	vcpu_regs_load(f, &s.regs);
+	if (run != t->task) {
+		struct vcpu_regs host;
+
+		vcpu_fsgs_save(&host);	/* the own task's, back on upcall */
+		t->vcpu_host_fs = host.fs_base;
+		t->vcpu_host_gs = host.gs_base;
+		vcpu_fsgs_load(&s.regs);
+		run_in(t, run, slot);
+	}
+	if ((s.flags & VCPU_F_IRQ) && s.pending) {
+		upcall(t, f, VCPU_CAUSE_IRQ, 0, 0, 0);
+		return f->rax;
+	}
+	return s.regs.rax;
+}
+
+/* vcpu_signal(thread, bit): raise virtual interrupt bit (< 64). */
+long sys_vcpu_signal(struct frame *f)
+{
+	struct cap *c;
+	long err;
+
+	c = cap_lookup(current()->task, f->rdi, CAPT_THREAD, CR_SEND, &err);
+	if (!c)
+		return err;
+	if (f->rsi >= VCPU_PENDING_BITS)
+		return -E_INVAL;
+	if (!((struct thread *)c->obj)->vcpu_area)
+		return -E_STATE;
+	return vcpu_irq(c->obj, f->rsi) ? 0 : -E_FAULT;
+}

@@ -1,0 +1,342 @@
+/*
+ * vCPU mode: a thread of this task becomes a vCPU with a state area on a
+ * heap page. Its exceptions and page faults upcall into vcpu_upcall()
+ * here; vcpu_resume continues in this task or in a guest task that shares
+ * our code read-only, whose system calls, exceptions and page faults come
+ * back as upcalls. Virtual interrupts (vcpu_signal from the main thread)
+ * upcall only while the virtual interrupt flag allows, else stay pending.
+ *
+ * The vCPU's flow saves a context (ctx_save) before resuming; the upcall
+ * handler either jumps back to it or edits the saved registers and
+ * resumes. While VCPU_F_FAULTS is set every page the vCPU touches must be
+ * mapped already, so main() touches the image and data first.
+ */
+#include <test.h>
+
+#define GUEST_QUOTA	(64ul << 10)
+#define UNMAPPED_VA	0x50000000ul
+#define VBIT		5		/* the virtual interrupt we raise */
+
+struct ctx {
+	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+int ctx_save(struct ctx *c) __attribute__((returns_twice));
+noreturn void ctx_jump(struct ctx *c);
+extern char guest_syscall[], guest_after_syscall[], guest_read[];
+extern char guest_spin[], own_ud2[];
+extern char _text_start[], _rodata_end[], _end[];
+
+asm(".text\n"
+    ".globl ctx_save\n"
+    "ctx_save:\n"
+    "	mov %rbx, 0(%rdi)\n"
+    "	mov %rbp, 8(%rdi)\n"
+    "	mov %r12, 16(%rdi)\n"
+    "	mov %r13, 24(%rdi)\n"
+    "	mov %r14, 32(%rdi)\n"
+    "	mov %r15, 40(%rdi)\n"
+    "	lea 8(%rsp), %rax\n"
+    "	mov %rax, 48(%rdi)\n"
+    "	mov (%rsp), %rax\n"
+    "	mov %rax, 56(%rdi)\n"
+    "	xor %eax, %eax\n"
+    "	ret\n"
+    ".globl ctx_jump\n"
+    "ctx_jump:\n"
+    "	mov 0(%rdi), %rbx\n"
+    "	mov 8(%rdi), %rbp\n"
+    "	mov 16(%rdi), %r12\n"
+    "	mov 24(%rdi), %r13\n"
+    "	mov 32(%rdi), %r14\n"
+    "	mov 40(%rdi), %r15\n"
+    "	mov 48(%rdi), %rsp\n"
+    "	mov $1, %eax\n"
+    "	jmp *56(%rdi)\n"
+    /* Guest code: runs in the guest task, which has only our text. */
+    ".globl guest_syscall, guest_after_syscall, guest_read, guest_spin\n"
+    "guest_syscall:\n"
+    "	mov $0x1234, %eax\n"
+    "	syscall\n"
+    "guest_after_syscall:\n"
+    "	ud2\n"
+    "guest_read:\n"
+    "	mov (%rdi), %rax\n"		/* 3 bytes */
+    "guest_spin:\n"
+    "	jmp guest_spin\n"
+    ".globl own_ud2\n"
+    "own_ud2:\n"
+    "	ud2\n");
+
+enum { MODE_JUMP, MODE_SKIP };
+
+static struct vcpu_state *vs;
+static struct ctx flow;
+static volatile int mode;
+static volatile u64 skip, fix_rax, upcalls;
+static struct vcpu_state ev;		/* the state area at the last upcall */
+static volatile bool want_signal, done;
+static u64 vcpu_thread, guest;
+
+/* Upcall entry: rdi = the state area, interrupts virtually disabled. */
+static void vcpu_upcall(struct vcpu_state *s)
+{
+	ev = *s;
+	upcalls++;
+	if (mode == MODE_SKIP) {
+		s->regs.rip += skip;
+		if (fix_rax)
+			s->regs.rax = fix_rax;
+		sys_vcpu_resume(CAP_NONE);
+		ev.cause = 0;		/* resume failed: the flow sees it */
+	}
+	ctx_jump(&flow);
+}
+
+/* Resume into `task` at ip with rdi = arg; back here on the next upcall. */
+static long run_until_upcall(u64 task, u64 ip, u64 arg, u64 flags)
+{
+	volatile long err = 0;
+
+	mode = MODE_JUMP;
+	if (ctx_save(&flow) == 0) {
+		vs->regs.rip = ip;
+		vs->regs.rdi = arg;
+		vs->regs.rsp = 0;
+		vs->regs.fs_base = vs->regs.gs_base = 0;
+		vs->flags = flags;
+		err = sys_vcpu_resume(task);
+		return err ? err : -E_STATE;
+	}
+	return err;
+}
+
+static bool upcall_is(u64 cause, u64 from)
+{
+	return ev.cause == cause && ev.from == from;
+}
+
+static void test_own_task(void)
+{
+	u64 before = upcalls, val, rbx;
+
+	/* #UD: upcall, the handler skips it and resumes the same registers */
+	mode = MODE_SKIP;
+	skip = 2;
+	fix_rax = 0;
+	vs->flags = VCPU_F_FAULTS;
+	asm volatile("mov $0x5151, %%rbx\n\tud2\n\tmov %%rbx, %0"
+		     : "=r"(rbx) : : "rbx", "memory");
+	t_result("vcpu.exception_upcall",
+		 upcalls == before + 1 && upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
+		 ev.vector == 6 && rbx == 0x5151 && ev.saved_flags == VCPU_F_FAULTS &&
+		 !(ev.flags & VCPU_F_FAULTS) && !(vs->flags & VCPU_F_FAULTS),
+		 "#UD upcall (cause %lu vector %lu), resume kept rbx %lx, flags cleared",
+		 ev.cause, ev.vector, rbx);
+
+	/* page fault: upcall with the address, resumed past the load */
+	skip = 3;
+	fix_rax = 0x77;
+	vs->flags = VCPU_F_FAULTS;
+	asm volatile("mov (%1), %0" : "=a"(val) : "D"(UNMAPPED_VA) : "memory");
+	t_result("vcpu.page_fault_upcall",
+		 upcalls == before + 2 && upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
+		 ev.vector == 14 && ev.fault_addr == UNMAPPED_VA &&
+		 (ev.error & PF_USER) && val == 0x77,
+		 "#PF upcall at %lx (error %lx), handler's rax %lx arrived",
+		 ev.fault_addr, ev.error, val);
+	mode = MODE_JUMP;
+}
+
+static void test_guest_task(void)
+{
+	long e1, e2, e3;
+	bool sys_ok, exc_ok, pf_ok;
+
+	e1 = run_until_upcall(guest, (u64)guest_syscall, 0, 0);
+	sys_ok = !e1 && upcall_is(VCPU_CAUSE_SYSCALL, guest) &&
+		 ev.regs.rax == 0x1234 && ev.regs.rip == (u64)guest_after_syscall;
+	t_result("vcpu.resume_other_task", sys_ok,
+		 "resume into the guest task; its syscall %lx came back from slot %lu (err %ld)",
+		 ev.regs.rax, ev.from, e1);
+
+	e2 = run_until_upcall(guest, (u64)guest_after_syscall, 0, 0);
+	exc_ok = !e2 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) && ev.vector == 6;
+	/* the guest cannot read our memory: the state area faults there */
+	e3 = run_until_upcall(guest, (u64)guest_read, (u64)vs, 0);
+	pf_ok = !e3 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) && ev.vector == 14 &&
+		ev.fault_addr == (u64)vs && ev.regs.rip == (u64)guest_read;
+	t_result("vcpu.user_fault_upcall", exc_ok && pf_ok,
+		 "guest #UD and #PF (addr %lx) upcall into this task (%ld %ld)",
+		 ev.fault_addr, e2, e3);
+}
+
+static void test_no_cap(void)
+{
+	u64 weak = slot_alloc(), empty = slot_alloc();
+	long e1, e2, e3, e4, e5;
+
+	sys_cap_copy(guest, SLOT_SELF_TASK, weak, CR_GRANT, 0);
+	vs->regs.rip = 0xffff800000001000ul;	/* success impossible */
+	e1 = sys_vcpu_resume(empty);
+	e2 = sys_vcpu_resume(vcpu_thread);
+	e3 = sys_vcpu_resume(weak);
+	e4 = sys_vcpu_resume(CAP_NONE);
+	vs->regs.rip = (u64)guest_spin;
+	vs->regs.fs_base = 0x0000800000000000ul;	/* not canonical */
+	e5 = sys_vcpu_resume(guest);
+	vs->regs.fs_base = 0;
+	t_result("vcpu.resume_no_cap",
+		 e1 == -E_BADCAP && e2 == -E_BADCAP && e3 == -E_PERM &&
+		 e4 == -E_INVAL && e5 == -E_INVAL,
+		 "empty slot %ld, thread cap %ld, task cap without control %ld, kernel ip %ld, bad fs %ld",
+		 e1, e2, e3, e4, e5);
+}
+
+static bool wait_pending(void)
+{
+	u64 t0 = ticks_now();
+
+	while (!(vs->pending & (1ul << VBIT)) && ticks_now() - t0 < 2000)
+		sys_yield();
+	return vs->pending & (1ul << VBIT);
+}
+
+static void test_irq(void)
+{
+	u64 before = upcalls, t0;
+	volatile bool pend, guest_ok = false;
+	volatile bool ok = false;
+	long err;
+
+	/* flag clear: only pending; resume with the flag set delivers it */
+	vs->flags = 0;
+	vs->pending = 0;
+	want_signal = true;
+	pend = wait_pending() && upcalls == before;
+	err = run_until_upcall(CAP_NONE, (u64)own_ud2, 0, VCPU_F_IRQ);
+	t_result("vcpu.irq_gated",
+		 pend && !err && upcall_is(VCPU_CAUSE_IRQ, CAP_NONE) &&
+		 (ev.pending & (1ul << VBIT)) && ev.regs.rip == (u64)own_ud2 &&
+		 ev.saved_flags == VCPU_F_IRQ,
+		 "pending %d without upcall while disabled, delivered on resume (cause %lu)",
+		 pend, ev.cause);
+
+	/* flag set, in this task: upcall while we spin */
+	vs->pending = 0;
+	mode = MODE_JUMP;
+	if (ctx_save(&flow) == 0) {
+		vs->flags = VCPU_F_IRQ;
+		want_signal = true;
+		for (t0 = ticks_now(); ticks_now() - t0 < 2000;)
+			;
+		ev.cause = 0;
+	} else {
+		ok = upcall_is(VCPU_CAUSE_IRQ, CAP_NONE);
+	}
+
+	/* flag set, in the guest task; a signal that came early retries */
+	for (int i = 0; i < 3; i++) {
+		vs->pending = 0;
+		want_signal = true;
+		err = run_until_upcall(guest, (u64)guest_spin, 0, VCPU_F_IRQ);
+		if (!err && upcall_is(VCPU_CAUSE_IRQ, CAP_NONE))
+			continue;
+		guest_ok = !err && upcall_is(VCPU_CAUSE_IRQ, guest) &&
+			   ev.regs.rip == (u64)guest_spin;
+		break;
+	}
+	t_result("vcpu.irq_upcall", ok && guest_ok,
+		 "virtual interrupt upcalls in the own and in the guest task (cause %lu from %lx)",
+		 ev.cause, ev.from);
+}
+
+static void vcpu_main(void)
+{
+	long err = sys_vcpu_control(vcpu_thread, (u64)vs);
+
+	if (err) {
+		t_result("vcpu.exception_upcall", false, "vcpu_control: %ld", err);
+	} else {
+		test_own_task();
+		test_guest_task();
+		test_no_cap();
+		test_irq();
+	}
+	done = true;
+	for (;;) {
+		struct ipc_msg m;
+
+		t_wait(&m, NULL, TIMEOUT_NEVER);	/* never spin: t_sched runs at 50 */
+	}
+}
+
+static void test_bad_args(void)
+{
+	u64 e[9];
+
+	e[0] = sys_vcpu_resume(CAP_NONE);
+	e[1] = sys_vcpu_control(SLOT_SELF_THREAD, (u64)vs + 8);
+	e[2] = sys_vcpu_control(SLOT_SELF_THREAD, 0xffff800000000000ul);
+	e[3] = sys_vcpu_control(SLOT_SELF_THREAD, UNMAPPED_VA);
+	e[4] = sys_vcpu_control(SLOT_SELF_THREAD, (u64)guest_spin & ~4095ul);
+	e[5] = sys_vcpu_control(CAP_SLOTS - 1, (u64)vs);
+	e[6] = sys_vcpu_control(SLOT_SELF_TASK, (u64)vs);
+	e[7] = sys_vcpu_signal(SLOT_SELF_THREAD, 1);
+	e[8] = sys_vcpu_signal(vcpu_thread, VCPU_PENDING_BITS);
+	t_result("vcpu.bad_args",
+		 e[0] == (u64)-E_STATE && e[1] == (u64)-E_INVAL &&
+		 e[2] == (u64)-E_INVAL && e[3] == (u64)-E_FAULT &&
+		 e[4] == (u64)-E_FAULT && e[5] == (u64)-E_BADCAP &&
+		 e[6] == (u64)-E_BADCAP && e[7] == (u64)-E_STATE &&
+		 e[8] == (u64)-E_INVAL,
+		 "resume %ld, area: unaligned %ld kernel %ld unmapped %ld read-only %ld, slots %ld %ld, signal %ld %ld",
+		 e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
+}
+
+int main(void)
+{
+	u64 text = (u64)_text_start, end = ALIGN_UP((u64)_end, PAGE_SIZE);
+	u64 ntext = ((u64)_rodata_end - text) / PAGE_SIZE;
+	u64 *stack = heap_alloc(4 * PAGE_SIZE), ip, sp;
+	long err;
+
+	for (u64 p = text; p < (u64)_rodata_end; p += PAGE_SIZE)
+		(void)*(volatile char *)p;
+	for (u64 p = (u64)_rodata_end; p < end; p += PAGE_SIZE)
+		*(volatile char *)p = *(volatile char *)p;
+	vs = heap_alloc(PAGE_SIZE);
+	vs->entry_ip = (u64)vcpu_upcall;
+	vs->entry_sp = (u64)heap_alloc(4 * PAGE_SIZE) + 4 * PAGE_SIZE - 8;
+	guest = slot_alloc();
+	vcpu_thread = slot_alloc();
+	err = sys_task_create(guest, GUEST_QUOTA);
+	if (!err)
+		err = sys_map(guest, text, text, ntext, MAP_R | MAP_X);
+	if (!err)
+		err = sys_thread_create(SLOT_SELF_TASK, vcpu_thread);
+	if (err) {
+		t_result("vcpu.bad_args", false, "setup: %ld", err);
+		return 0;
+	}
+	test_bad_args();
+
+	ip = (u64)vcpu_main;
+	sp = (u64)stack + 4 * PAGE_SIZE - 8;
+	sys_thread_exregs(vcpu_thread, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
+	sys_thread_control(vcpu_thread, SLOT_PARENT, 100, TC_SET_PAGER | TC_SET_PRIO);
+	sys_thread_control(vcpu_thread, 0, 0, TC_START);
+
+	/* Raise the virtual interrupt whenever the vCPU asks, a bit later. */
+	while (!done) {
+		struct ipc_msg m;
+
+		if (want_signal) {
+			t_wait(&m, NULL, 3);
+			want_signal = false;
+			sys_vcpu_signal(vcpu_thread, VBIT);
+		}
+		t_wait(&m, NULL, 1);
+	}
+	return 0;
+}
