@@ -1,7 +1,8 @@
 /*
  * Microbenchmarks of the kernel's fast paths, in TSC cycles (rdtsc):
  * IPC call/reply round trip between two tasks, map+unmap of one page,
- * exception delivery and reply (round trip). Prints
+ * exception delivery and reply (round trip), and a vCPU's guest system
+ * call -> upcall -> resume into the guest task (round trip). Prints
  *   BENCH <name> <cycles per operation>
  * lines for bench/suites/30-microkernel.
  */
@@ -39,6 +40,59 @@ static void ud2_loop(u64 unused)
 	exc_cycles = (tsc() - t0) / ROUNDS;
 	for (;;)
 		sys_yield();
+}
+
+/*
+ * vCPU round trip: the guest task runs `syscall` in a loop; each one
+ * upcalls into bench_upcall in our task, which resumes the guest.
+ */
+extern char bench_guest_loop[];
+asm(".text\n"
+    ".globl bench_guest_loop\n"
+    "bench_guest_loop:\n"
+    "	syscall\n"
+    "	jmp bench_guest_loop\n");
+
+static u64 vguest, vrounds;
+static struct ctx vflow;
+
+static void bench_upcall(struct vcpu_state *s)
+{
+	(void)s;
+	if (++vrounds < ROUNDS)
+		sys_vcpu_resume(vguest);
+	ctx_jump(&vflow);
+}
+
+static void bench_vcpu(void)
+{
+	extern char _text_start[], _rodata_end[];
+	u64 text = (u64)_text_start, n = ((u64)_rodata_end - text) / PAGE_SIZE;
+	struct vcpu_state *vs = heap_alloc(PAGE_SIZE);
+	volatile u64 t0;
+	long err;
+
+	vs->entry_ip = (u64)bench_upcall;
+	vs->entry_sp = (u64)heap_alloc(PAGE_SIZE) + PAGE_SIZE - 8;
+	vs->regs.rip = (u64)bench_guest_loop;
+	vguest = slot_alloc();
+	err = sys_task_create(vguest, 64 << 10);
+	if (!err)
+		err = sys_map(vguest, text, text, n, MAP_R | MAP_X);
+	if (!err)	/* own faults still go to the pager: no VCPU_F_FAULTS */
+		err = sys_vcpu_control(SLOT_SELF_THREAD, (u64)vs);
+	if (err) {
+		printf("bench: vcpu setup failed: %ld\n", err);
+		return;
+	}
+	t0 = tsc();
+	if (ctx_save(&vflow) == 0) {
+		err = sys_vcpu_resume(vguest);
+		printf("bench: vcpu_resume failed: %ld\n", err);
+		return;
+	}
+	printf("BENCH vcpu_upcall_resume %lu\n", (tsc() - t0) / ROUNDS);
+	sys_vcpu_control(SLOT_SELF_THREAD, 0);
 }
 
 int main(void)
@@ -81,5 +135,7 @@ int main(void)
 					      .w = { m.w[2] + 2, m.w[3] } };
 	}
 	printf("BENCH exception_roundtrip %lu\n", exc_cycles);
+
+	bench_vcpu();
 	return 0;
 }

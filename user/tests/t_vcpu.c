@@ -17,42 +17,11 @@
 #define UNMAPPED_VA	0x50000000ul
 #define VBIT		5		/* the virtual interrupt we raise */
 
-struct ctx {
-	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
-};
-
-int ctx_save(struct ctx *c) __attribute__((returns_twice));
-noreturn void ctx_jump(struct ctx *c);
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
 extern char guest_spin[], own_ud2[];
 extern char _text_start[], _rodata_end[], _end[];
 
 asm(".text\n"
-    ".globl ctx_save\n"
-    "ctx_save:\n"
-    "	mov %rbx, 0(%rdi)\n"
-    "	mov %rbp, 8(%rdi)\n"
-    "	mov %r12, 16(%rdi)\n"
-    "	mov %r13, 24(%rdi)\n"
-    "	mov %r14, 32(%rdi)\n"
-    "	mov %r15, 40(%rdi)\n"
-    "	lea 8(%rsp), %rax\n"
-    "	mov %rax, 48(%rdi)\n"
-    "	mov (%rsp), %rax\n"
-    "	mov %rax, 56(%rdi)\n"
-    "	xor %eax, %eax\n"
-    "	ret\n"
-    ".globl ctx_jump\n"
-    "ctx_jump:\n"
-    "	mov 0(%rdi), %rbx\n"
-    "	mov 8(%rdi), %rbp\n"
-    "	mov 16(%rdi), %r12\n"
-    "	mov 24(%rdi), %r13\n"
-    "	mov 32(%rdi), %r14\n"
-    "	mov 40(%rdi), %r15\n"
-    "	mov 48(%rdi), %rsp\n"
-    "	mov $1, %eax\n"
-    "	jmp *56(%rdi)\n"
     /* Guest code: runs in the guest task, which has only our text. */
     ".globl guest_syscall, guest_after_syscall, guest_read, guest_spin\n"
     "guest_syscall:\n"

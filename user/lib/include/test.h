@@ -73,6 +73,15 @@ long child_cmd(struct spawn *c, u64 cmd, u64 a, u64 b, u64 d, u64 e,
 long child_cmd5(struct spawn *c, u64 nr, u64 a, u64 b, u64 d, u64 packed,
 		struct ipc_msg *m);
 long child_restart(void);	/* reply to a fault: restart the loop */
+/* Saved context for vCPU flows (vcpu_ctx.c): ctx_save returns 0, then 1
+ * when ctx_jump comes back to it. */
+struct ctx {
+	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+int ctx_save(struct ctx *c) __attribute__((returns_twice));
+noreturn void ctx_jump(struct ctx *c);
+
 #define IS_FAULT(m)	(TAG_LABEL((m)->tag) == LABEL_PAGE_FAULT || \
 			 TAG_LABEL((m)->tag) == LABEL_EXCEPTION)
 
