@@ -18,7 +18,7 @@
 #define VBIT		5		/* the virtual interrupt we raise */
 
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
-extern char guest_spin[], own_ud2[];
+extern char guest_spin[], own_ud2[], guest_fpu[];
 extern char _text_start[], _rodata_end[], _end[];
 
 asm(".text\n"
@@ -33,6 +33,11 @@ asm(".text\n"
     "	mov (%rdi), %rax\n"		/* 3 bytes */
     "guest_spin:\n"
     "	jmp guest_spin\n"
+    ".globl guest_fpu\n"
+    "guest_fpu:\n"
+    "	movq %rdi, %xmm15\n"
+    "	syscall\n"
+    "	ud2\n"
     ".globl own_ud2\n"
     "own_ud2:\n"
     "	ud2\n");
@@ -140,6 +145,23 @@ static void test_guest_task(void)
 		 ev.fault_addr, e2, e3);
 }
 
+/* One XSAVE context per vCPU: guest SSE state reaches the VMM task. */
+static void test_fpu(void)
+{
+	u64 in = 0xfeedface12345678ul, out = 0, mine = 0x600dul;
+	long err;
+
+	asm volatile("movq %0, %%xmm15" : : "r"(mine));
+	err = run_until_upcall(guest, (u64)guest_fpu, in, 0);
+	for (int i = 0; i < 5; i++)
+		sys_yield();	/* other threads run, FPU state switched */
+	asm volatile("movq %%xmm15, %0" : "=r"(out));
+	t_result("vcpu.fpu",
+		 !err && upcall_is(VCPU_CAUSE_SYSCALL, guest) && out == in,
+		 "xmm15 set in the guest task (%lx) is the vCPU's own in the VMM task (%lx)",
+		 in, out);
+}
+
 static void test_no_cap(void)
 {
 	u64 weak = slot_alloc(), empty = slot_alloc();
@@ -229,6 +251,7 @@ static void vcpu_main(void)
 	} else {
 		test_own_task();
 		test_guest_task();
+		test_fpu();
 		test_no_cap();
 		test_irq();
 	}
