@@ -120,6 +120,14 @@ static void test_own_task(void)
 		 "#PF upcall at %lx (error %lx), handler's rax %lx arrived",
 		 ev.fault_addr, ev.error, val);
 	mode = MODE_JUMP;
+
+	/* VCPU_F_FAULTS clear: a demand-zero heap page comes from the pager */
+	vs->flags = 0;
+	before = upcalls;
+	val = *(volatile u64 *)heap_alloc(PAGE_SIZE);
+	t_result("vcpu.faults_to_pager", upcalls == before && val == 0,
+		 "with VCPU_F_FAULTS clear the root task mapped a heap page (%lu upcalls)",
+		 upcalls - before);
 }
 
 static void test_guest_task(void)
