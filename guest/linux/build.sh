@@ -59,7 +59,9 @@ if [ "$variant" = afterburn ]; then
 	# The afterburner's identity is its source and build rule, not its
 	# binary: the binary embeds the checkout's path in its debug info, and
 	# a clone elsewhere must still find its cached kernels.
-	abid=$(cd "$top" && find afterburner mk/afterburner.mk -path afterburner/tests \
+	# The checker (abcheck/) and the tests do not shape the kernel.
+	abid=$(cd "$top" && find afterburner mk/afterburner.mk \
+		\( -path afterburner/tests -o -path afterburner/abcheck \) \
 		-prune -o -type f -print | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 elif [ "$variant" != plain ]; then
 	echo "linux: unknown variant '$variant' (afterburn|plain)" >&2
@@ -73,6 +75,10 @@ key=$( {
 	as --version | head -1
 } | sha256sum | cut -c1-16)
 obj=$cache/obj/$version-$variant-$key
+if [ -n "${LINUX_PRINT_OBJ:-}" ]; then	# where this build lives, for scripts
+	echo "$obj"
+	exit 0
+fi
 
 # 3. Configure and build, unless this exact build exists already.
 if [ ! -f "$obj/.built" ]; then
