@@ -13,27 +13,11 @@
 #include <task.h>
 #include <thread.h>
 #include <abi/boot.h>
+#include <abi/elf64.h>
 #include <abi/map.h>
 #include <arch/frame.h>
 #include <arch/layout.h>
 
-#define ELF_PT_LOAD	1
-#define ELF_PF_X	1
-#define ELF_PF_W	2
-
-struct elf64_ehdr {
-	u8 ident[16];
-	u16 type, machine;
-	u32 version;
-	u64 entry, phoff, shoff;
-	u32 flags;
-	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	u32 type, flags;
-	u64 offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static void *root_page(struct task *t, u64 va, unsigned rights)
 {
@@ -52,7 +36,7 @@ static u64 load_elf(struct task *t, const struct boot_module *m)
 	const struct elf64_ehdr *eh = (const void *)img;
 
 	if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 ||
-	    eh->machine != 62)
+	    eh->machine != ELF_MACHINE_X86_64)
 		panic("boot module 0 (%s) is not an x86-64 ELF", m->cmdline);
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph = (const void *)

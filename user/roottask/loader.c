@@ -6,27 +6,15 @@
  * root task badged with its index.
  */
 #include "root.h"
+#include <abi/elf64.h>
 
-struct elf64_ehdr {
-	u8 ident[16];
-	u16 type, machine;
-	u32 version;
-	u64 entry, phoff, shoff;
-	u32 flags;
-	u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	u32 type, flags;
-	u64 offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 {
 	const struct elf64_ehdr *eh = (const void *)img;
 
 	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) ||
-	    eh->machine != 62)
+	    eh->machine != ELF_MACHINE_X86_64)
 		return -1;
 	for (unsigned i = 0; i < eh->phnum && c->nr_seg < MAX_SEGMENTS; i++) {
 		const struct elf64_phdr *ph = (const void *)
