@@ -22,14 +22,14 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 		struct segment *s = &c->seg[c->nr_seg];
 		u64 start, end;
 
-		if (ph->type != 1)
+		if (ph->type != ELF_PT_LOAD)
 			continue;
 		start = ph->vaddr & ~(PAGE_SIZE - 1);
 		end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
 		s->vaddr = start;
 		s->memsz = end - start;
-		s->rights = MAP_R | (ph->flags & 2 ? MAP_W : 0) |
-			    (ph->flags & 1 ? MAP_X : 0);
+		s->rights = MAP_R | (ph->flags & ELF_PF_W ? MAP_W : 0) |
+			    (ph->flags & ELF_PF_X ? MAP_X : 0);
 		/* One physically contiguous run, so one window range. */
 		s->copy = frame_alloc_run(s->memsz / PAGE_SIZE);
 		if (!s->copy)
