@@ -8,7 +8,8 @@ MK_OUT      := $(BUILD)/microkernel
 MK_CC       ?= gcc
 MK_COMMON   := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -O2 -g \
 	       -ffreestanding -fno-stack-protector -fno-builtin -nostdlib \
-	       -fno-asynchronous-unwind-tables -mno-red-zone -Iinclude
+	       -fno-asynchronous-unwind-tables -mno-red-zone -Iinclude \
+	       -Ikernel/lib/include
 # Position-independent code so the image can live at 0xffff8000_00100000,
 # outside the top 2 GiB that -mcmodel=kernel would require.
 MK_KCFLAGS  := $(MK_COMMON) -fpie -mgeneral-regs-only -Ikernel/include \

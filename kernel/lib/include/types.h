@@ -1,4 +1,7 @@
-/* Fixed-width types and small helpers used by all kernel code. */
+/*
+ * Fixed-width types and small helpers, shared by the kernel and the user
+ * library (kernel/lib/ is compiled into both).
+ */
 #ifndef TYPES_H
 #define TYPES_H
 
