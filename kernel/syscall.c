@@ -91,7 +91,8 @@ void syscall_dispatch(struct frame *f)
 
 	stat_inc(STAT_SYSCALLS);
 	if (!vcpu_syscall(current(), f))
-		f->rax = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
+		f->rax = nr < SYS_COUNT && handlers[nr] ? handlers[nr](f)
+						   : -E_NOSYS;
 	sched_preempt_check();
 	vcpu_return_check();
 }
