@@ -123,6 +123,33 @@ long sys_map(struct frame *f)
 	return 0;
 }
 
+/*
+ * task_unmap(task, start, end): remove every mapping of `task` in
+ * [start, end) together with the mappings derived from them. For a VMM
+ * that flushes a guest address space: one call, cost proportional to
+ * what is mapped, not to the range.
+ */
+long sys_task_unmap(struct frame *f)
+{
+	u64 start = f->rsi, end = f->rdx;
+	struct space *s;
+	struct pte_ref r;
+	struct cap *c;
+	long err;
+
+	c = cap_lookup(current()->task, f->rdi, CAPT_TASK, CR_CONTROL, &err);
+	if (!c)
+		return err;
+	if ((start & 4095) || (end & 4095) || start >= end ||
+	    !space_user_address(start) || !space_user_address(end - 4096))
+		return -E_INVAL;
+	s = &((struct task *)c->obj)->space;
+	for (u64 va = space_next_mapping(s, start, end, &r); va < end;
+	     va = space_next_mapping(s, va + 4096, end, &r))
+		mapdb_revoke(*r.node, true);
+	return 0;
+}
+
 /* unmap(addr, npages, flags) -> rdi = UNMAP_REFERENCED | UNMAP_DIRTY */
 long sys_unmap(struct frame *f)
 {

@@ -83,6 +83,7 @@ static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_VCPU_CONTROL] = sys_vcpu_control,
 	[SYS_VCPU_RESUME] = sys_vcpu_resume,
 	[SYS_VCPU_SIGNAL] = sys_vcpu_signal,
+	[SYS_TASK_UNMAP] = sys_task_unmap,
 };
 
 void syscall_dispatch(struct frame *f)

@@ -190,9 +190,9 @@ long sys_vcpu_control(struct frame *f)
 }
 
 /*
- * vcpu_resume(task): load the registers of the caller's state area and
- * continue there, in the own task (CAP_NONE) or in `task` (a task cap with
- * CR_CONTROL). With virtual interrupts enabled and some pending, the
+ * vcpu_resume(task, set_flags): OR set_flags into the state area's flags,
+ * load the registers of the caller's state area and continue there, in
+ * the own task (CAP_NONE) or in `task` (a task cap with CR_CONTROL). With virtual interrupts enabled and some pending, the
  * caller enters its upcall at once instead, the loaded state saved as the
  * interrupted one. On success the result is the loaded rax, which
  * syscall_dispatch stores back into the frame.
@@ -214,8 +214,17 @@ long sys_vcpu_resume(struct frame *f)
 			return err;
 		run = c->obj;
 	}
+	if (f->rsi & ~VCPU_F_RESUME_MASK)
+		return -E_INVAL;
 	if (area_read(t, &s))
 		return -E_FAULT;
+	if (f->rsi) {
+		s.flags |= f->rsi;
+		if (space_copy_to(&t->task->space,
+				  t->vcpu_area + offsetof(struct vcpu_state, flags),
+				  &s.flags, sizeof(s.flags)))
+			return -E_FAULT;
+	}
 	err = vcpu_regs_check(&s.regs, run != t->task);
 	if (err)
 		return err;

@@ -31,7 +31,8 @@
 #define SYS_VCPU_CONTROL	17	/* (thread, state_area): see vcpu.h */
 #define SYS_VCPU_RESUME		18	/* (task or CAP_NONE) */
 #define SYS_VCPU_SIGNAL		19	/* (thread, bit): raise a virtual irq */
-#define SYS_COUNT		20
+#define SYS_TASK_UNMAP		20	/* (task, start, end): flush a range */
+#define SYS_COUNT		21
 
 /* SYS_THREAD_CONTROL flags. */
 #define TC_SET_PAGER	(1u << 0)

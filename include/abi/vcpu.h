@@ -35,9 +35,14 @@ struct vcpu_state {
 	unsigned long saved_flags;	/* flags before the upcall cleared them */
 };
 
-/* flags */
+/*
+ * flags. VCPU_F_IRQ is the only bit of the lowest byte, so a guest's
+ * rewritten cli/sti can store that byte with one instruction that leaves
+ * the arithmetic flags alone (movb $0/$1).
+ */
 #define VCPU_F_IRQ	(1ul << 0)	/* virtual interrupts enabled */
-#define VCPU_F_FAULTS	(1ul << 1)	/* own-task faults upcall (else: pager) */
+#define VCPU_F_FAULTS	(1ul << 8)	/* own-task faults upcall (else: pager) */
+#define VCPU_F_RESUME_MASK (VCPU_F_IRQ | VCPU_F_FAULTS)	/* settable by resume */
 
 /* cause */
 #define VCPU_CAUSE_EXCEPTION	1	/* vector, error; 14 also fault_addr */

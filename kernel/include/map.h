@@ -17,5 +17,6 @@ long map_root_phys(struct space *root, u64 va, u64 phys, unsigned rights);
 bool map_root_window_fault(struct space *root, u64 va);
 long sys_map(struct frame *f);
 long sys_unmap(struct frame *f);
+long sys_task_unmap(struct frame *f);
 
 #endif

@@ -89,5 +89,17 @@ int main(void)
 	e4 = sys_map(c.task, (u64)p, 0xffff87fffffff000ul, 1, MAP_R);
 	t_result("map.upper_half", !e1 && !e2 && v1 == 0xc0ffee && !e3 && e4 == -E_INVAL,
 		 "map at 0xffffffff80000000 works (read %lx), kernel range refused (%ld)", v1, e4);
+
+	/* task_unmap: one call clears a whole range of another task */
+	e1 = sys_map(c.task, (u64)p, 0x7ff000000000ul, 1, MAP_R);
+	e2 = sys_map(c.task, (u64)q, 0x710000000000ul, 1, MAP_R);
+	e3 = sys_task_unmap(c.task, 0x710000000000ul, 0x800000000000ul);
+	e4 = child_cmd(&c, CMD_READ, 0x710000000000ul, 0, 0, 0, &m);
+	ok = !e1 && !e2 && !e3 && faulted_at(&m, e4, 0x710000000000ul);
+	child_restart();
+	e4 = child_cmd(&c, CMD_READ, 0xffffffff80000000ul, 0, 0, 0, &m);
+	ok &= done(&m, e4) && m.w[0] == 0xc0ffee;	/* upper half untouched */
+	t_result("map.task_unmap", ok && *p == 0xc0ffee,
+		 "one task_unmap over 15 TiB of another task removed its mappings there, kept the rest");
 	return 0;
 }

@@ -22,14 +22,17 @@ static void spinner(u64 unused)
 int main(void)
 {
 	struct spawn s;
-	u64 t0, seen;
+	u64 t0, seen, tick;
 	struct ipc_msg m = { 0 };
 
 	/* We run at 100; the thread gets 100 too, then we drop to 50. */
 	sys_thread_control(SLOT_SELF_THREAD, 0, 90, TC_SET_PRIO);
+	tick = ticks_now();
 	spawn_thread(&s, high, 1, 90, SLOT_PARENT);
 	sys_thread_control(s.thread, 0, 90, TC_SET_PRIO);
-	seen = marker;		/* equal priority: not run yet */
+	seen = marker;		/* equal priority: not run yet ... */
+	if (ticks_now() != tick)
+		seen = 0;	/* ... unless our time slice may have ended */
 	spawn_thread(&s, high, 2, 90, SLOT_PARENT);
 	sys_thread_control(SLOT_SELF_THREAD, 0, 50, TC_SET_PRIO);
 	/* lowering our priority below a ready thread must switch at once */

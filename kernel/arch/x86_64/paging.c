@@ -73,6 +73,51 @@ bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
 	return true;
 }
 
+/*
+ * The first page at or after va, below end, that has a mapping node, with
+ * its entry in r; end if none. Absent tables are skipped whole, so
+ * scanning a sparse half of the address space costs only its tables.
+ */
+u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
+{
+	static const u64 span[4] = { 1ul << 39, 1ul << 30, 1ul << 21, 1ul << 12 };
+
+	while (va < end) {
+		u64 *table = s->pml4, *e = NULL;
+		int level;
+
+		if (!space_user_address(va)) {
+			va = va < KERNEL_END ? KERNEL_END : end;
+			continue;
+		}
+		for (level = 0; level < 4; level++) {
+			unsigned idx = (va >> (39 - 9 * level)) & 511;
+
+			e = &table[idx];
+			if (!(*e & PTE_P) && level < 3)
+				break;
+			if (level < 3)
+				table = phys_to_virt(*e & PTE_ADDR);
+		}
+		if (level == 4) {
+			struct mapnode **node = (struct mapnode **)(table + 512) +
+						PT_INDEX(va);
+
+			if (*node) {
+				r->pte = e;
+				r->node = node;
+				return va;
+			}
+			level = 3;
+		}
+		/* skip the rest of the absent (or empty) span at this level */
+		va = (va & ~(span[level] - 1)) + span[level];
+		if (va == 0)	/* wrapped past the top */
+			return end;
+	}
+	return end;
+}
+
 /* Canonical (Vol. 1 3.3.7.1) and outside the kernel's range. */
 bool space_user_address(u64 va)
 {

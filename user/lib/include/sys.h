@@ -158,10 +158,26 @@ static inline long sys_vcpu_control(u64 thread, u64 state_area)
 	return syscall6(SYS_VCPU_CONTROL, thread, state_area, 0, 0, 0, 0).status;
 }
 
-/* Returns only on error: success continues at the state area's rip. */
+/*
+ * Returns only on error: success continues at the state area's rip.
+ * set_flags (VCPU_F_IRQ, VCPU_F_FAULTS) are ORed into the state area's
+ * flags as part of the call, so enabling virtual interrupts and resuming
+ * is one atomic step.
+ */
+static inline long sys_vcpu_resume_flags(u64 task, u64 set_flags)
+{
+	return syscall6(SYS_VCPU_RESUME, task, set_flags, 0, 0, 0, 0).status;
+}
+
 static inline long sys_vcpu_resume(u64 task)
 {
-	return syscall6(SYS_VCPU_RESUME, task, 0, 0, 0, 0, 0).status;
+	return sys_vcpu_resume_flags(task, 0);
+}
+
+/* Remove task's mappings in [start, end) and those derived from them. */
+static inline long sys_task_unmap(u64 task, u64 start, u64 end)
+{
+	return syscall6(SYS_TASK_UNMAP, task, start, end, 0, 0, 0).status;
 }
 
 static inline long sys_vcpu_signal(u64 thread, u64 bit)
