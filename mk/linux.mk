@@ -5,7 +5,7 @@
 LINUX_VERSIONS := 6.1 6.12
 export LINUX GUEST_FILES GUEST_CMD
 
-.PHONY: linux linux-all linux-plain run-native
+.PHONY: linux linux-all linux-plain run-native run-vm
 # The pre-virtualized kernel LINUX=... (build/linux/<version>/vmlinux).
 linux: setup tools
 	@guest/linux/build.sh $(LINUX) afterburn $(BUILD)/linux/$(LINUX)
@@ -24,6 +24,10 @@ linux-plain: setup
 
 run-native: linux
 	@tools/run-linux native
+
+# The same vmlinux as a VM on the microkernel (SPEC 4.1, 6).
+run-vm: linux microkernel vmm
+	@tools/run-linux vm
 
 TEST_DEPS  += linux-all
 BENCH_DEPS += linux-all linux-plain

@@ -67,6 +67,41 @@ def native_args(kernel, initrd, append=""):
             "-append", (APPEND + " " + append).strip()]
 
 
+# The VM has no ACPI yet (the VMM emulates a PC without it).
+VM_APPEND = "acpi=off"
+
+
+def vm_files():
+    """The microkernel, its root task and the VMM (make microkernel vmm)."""
+    files = [os.path.join(BUILD, "microkernel", "kernel.bin"),
+             os.path.join(BUILD, "microkernel", "roottask.elf"),
+             os.path.join(BUILD, "vmm", "vmm.elf")]
+    for f in files:
+        if not os.path.isfile(f):
+            sys.exit("%s missing: build it with 'make microkernel vmm'"
+                     % os.path.relpath(f, ROOT))
+    return files
+
+
+def vm_modules(guests):
+    """Multiboot modules for the root task and one VM per (kernel, initrd,
+    cmdline file) triple in GUESTS."""
+    mk, root, vmm = vm_files()
+    mods = [root]
+    for kernel, initrd, cmdline in guests:
+        mods += [vmm, kernel, initrd, cmdline]
+    return ["-kernel", mk, "-initrd", ",".join(mods)]
+
+
+def vm_args(kernel, initrd, work, append=""):
+    """QEMU arguments (after tools/qemu.py's base) of a boot as a VM on the
+    microkernel: the same vmlinux and initramfs as native_args."""
+    cmdline = os.path.join(work, "cmdline.txt")
+    with open(cmdline, "w") as f:
+        f.write(" ".join(x for x in (APPEND, VM_APPEND, append) if x) + "\n")
+    return vm_modules([(kernel, initrd, cmdline)])
+
+
 def net_args(netdev_opts=""):
     """An e1000 NIC on QEMU's user-mode network (DHCP server at 10.0.2.2)."""
     opts = "user,id=net0" + ("," + netdev_opts if netdev_opts else "")

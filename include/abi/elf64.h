@@ -25,4 +25,11 @@ struct elf64_phdr {
 	unsigned long offset, vaddr, paddr, filesz, memsz, align;
 };
 
+struct elf64_shdr {
+	unsigned int name, type;
+	unsigned long flags, addr, offset, size;
+	unsigned int link, info;
+	unsigned long addralign, entsize;
+};
+
 #endif

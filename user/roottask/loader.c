@@ -52,19 +52,20 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 	return 0;
 }
 
-int child_start(unsigned idx, const struct boot_module *m)
+/* Load module m as child idx: its task and thread, not yet running. */
+int child_create(unsigned idx, const struct boot_module *m, u64 kmem_quota,
+		 u64 *entry)
 {
 	struct child *c = &children[idx];
 	u64 task = ROOT_SLOT_CHILD_TASK(idx), th = ROOT_SLOT_CHILD_THREAD(idx);
-	u64 entry, ip, sp = CHILD_STACK_TOP - 16;
 	long err;
 
 	c->name = m->cmdline;
-	if (load_segments(c, phys_window(m->start), m->size, &entry)) {
+	if (load_segments(c, phys_window(m->start), m->size, entry)) {
 		printf("root: %s: bad ELF image\n", c->name);
 		return -1;
 	}
-	err = sys_task_create(task, CHILD_KMEM_QUOTA);
+	err = sys_task_create(task, kmem_quota);
 	if (!err)
 		err = sys_thread_create(task, th);
 	if (!err)
@@ -80,14 +81,33 @@ int child_start(unsigned idx, const struct boot_module *m)
 	if (!err)
 		err = sys_thread_control(th, ROOT_SLOT_PAGER(idx), 100,
 					 TC_SET_PAGER | TC_SET_PRIO);
-	ip = entry;
-	if (!err)
-		err = sys_thread_exregs(th, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
-	if (!err)
+	if (err)
+		printf("root: %s: cannot create (error %ld)\n", c->name, err);
+	return err ? -1 : 0;
+}
+
+/* Start child idx's first thread at entry. */
+int child_run(unsigned idx, u64 entry)
+{
+	struct child *c = &children[idx];
+	u64 th = ROOT_SLOT_CHILD_THREAD(idx);
+	u64 ip = entry, sp = CHILD_STACK_TOP - 16;
+	long err;
+
+	err = sys_thread_exregs(th, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
 		err = sys_thread_control(th, 0, 0, TC_START);
 	if (err) {
 		printf("root: %s: cannot start (error %ld)\n", c->name, err);
 		return -1;
 	}
 	return 0;
+}
+
+int child_start(unsigned idx, const struct boot_module *m)
+{
+	u64 entry;
+
+	if (child_create(idx, m, CHILD_KMEM_QUOTA, &entry))
+		return -1;
+	return child_run(idx, entry);
 }

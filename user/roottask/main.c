@@ -53,11 +53,28 @@ int main(const struct boot_info *bi)
 	memory_init(bi);
 	measure_idle();
 	nr_children = bi->nr_modules;
-	for (unsigned i = 1; i < bi->nr_modules; i++)
-		if (child_start(i, &bi->modules[i]) == 0)
-			started++;
-		else
+	for (unsigned i = 1; i < bi->nr_modules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		unsigned used = 1;
+		int err;
+
+		if (vm_module(m)) {
+			err = vm_start(i, m, bi->nr_modules - i);
+			used += VM_MODULES;
+		} else {
+			err = child_start(i, m);
+		}
+		if (err)
 			children[i].faulted = true;
+		else
+			started++;
+		for (unsigned k = 1; k < used && i + k < bi->nr_modules; k++) {
+			/* the VM's data modules are no tasks */
+			children[i + k].name = bi->modules[i + k].cmdline;
+			children[i + k].done = true;
+		}
+		i += used - 1;
+	}
 	printf("root: started %u tasks\n", started);
 	pager_loop();
 	for (unsigned i = 1; i < nr_children; i++)

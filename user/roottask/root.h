@@ -45,6 +45,12 @@ u64 memory_free_bytes(void);
 void *phys_window(u64 phys);
 
 int child_start(unsigned idx, const struct boot_module *m);
+int child_create(unsigned idx, const struct boot_module *m, u64 kmem_quota,
+		 u64 *entry);
+int child_run(unsigned idx, u64 entry);
+bool vm_module(const struct boot_module *m);
+int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left);
+#define VM_MODULES	3	/* after the VMM: kernel, initramfs, cmdline */
 void pager_loop(void);
 
 #endif

@@ -1,0 +1,35 @@
+# The in-place VMM (SPEC 6): one static ELF linked at VMM_BASE, loaded by
+# the root task as a boot module ahead of its guest's modules. Built with
+# -mgeneral-regs-only so it never touches the guest's FPU/SSE state, and
+# with its own copy of the user library for the same reason.
+
+VMM_OUT     := $(BUILD)/vmm
+VMM_CFLAGS  := $(MK_COMMON) -fno-pie -mcmodel=kernel -mgeneral-regs-only \
+	       -Iuser/lib/include -Ivmm/include
+VMM_SRC     := $(wildcard vmm/*.c vmm/dev/*.c) vmm/entry.S user/lib/lib.c \
+	       kernel/lib/string.c kernel/lib/format.c
+VMM_OBJ     := $(patsubst %,$(VMM_OUT)/%.o,$(VMM_SRC))
+VMM_ELF     := $(VMM_OUT)/vmm.elf
+
+TEST_DEPS   += $(VMM_ELF)
+BENCH_DEPS  += $(VMM_ELF)
+
+.PHONY: vmm
+vmm: $(VMM_ELF)
+
+$(VMM_OUT)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC [VMM] $<'
+	@$(MK_CC) $(VMM_CFLAGS) -c $< -o $@
+
+$(VMM_OUT)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo '  AS [VMM] $<'
+	@$(MK_CC) $(VMM_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+$(VMM_ELF): $(VMM_OBJ) vmm/vmm.ld
+	$(MK_CC) -nostdlib -static -no-pie -Wl,-T,vmm/vmm.ld \
+		-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+		-o $@ $(VMM_OBJ)
+
+-include $(shell find $(VMM_OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,204 @@
+/*
+ * The virtual CPU's registers that are not general registers: control
+ * registers, the MSRs Linux uses, CPUID as the guest sees it, and the GS
+ * base. CPUID hides every feature whose instructions or state the VMM
+ * does not emulate (SPEC 9: hide what you do not emulate): no XSAVE/AVX
+ * (FXSAVE state only), no local APIC (the guest uses the 8259 and 8254 of
+ * dev/), no PCID/INVPCID, no FSGSBASE (Linux then uses the MSRs), no
+ * SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
+ * controls. Hiding SMAP, XSAVES and the IBRS controls also keeps Linux
+ * from applying the alternatives whose replacements hold sensitive
+ * instructions (rewrite.c).
+ */
+#include "vmm.h"
+
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SFMASK		0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_TSC_AUX		0xc0000103
+#define MSR_TSC			0x00000010
+#define MSR_PAT			0x00000277
+#define MSR_SYSENTER_CS		0x00000174
+#define MSR_SYSENTER_ESP	0x00000175
+#define MSR_SYSENTER_EIP	0x00000176
+#define MSR_MISC_ENABLE		0x000001a0
+
+void cpu_state_reset(struct vcpu *v)
+{
+	/* The 64-bit boot protocol's entry state (x86/boot.rst). */
+	v->cr0 = CR0_PE | CR0_PG | CR0_WP | (1ul << 4) | (1ul << 1);
+	v->cr4 = CR4_PAE;
+	v->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
+	v->xcr0 = 1;
+	v->pat = 0x0007040600070406ul;
+	v->dr[6] = 0xffff0ff0;
+	v->dr[7] = 0x400;
+	v->sel[SEG_CS] = GUEST_KERNEL_CS;
+	v->sel[SEG_DS] = v->sel[SEG_ES] = v->sel[SEG_SS] = GUEST_KERNEL_DS;
+}
+
+void cpu_load_gs_base(struct vcpu *v)
+{
+	/* CR4.FSGSBASE is on for user mode (the microkernel's choice). */
+	asm volatile("wrgsbase %0" : : "r"(v->gs_base));
+}
+
+u64 cpu_read_cr(struct vcpu *v, unsigned cr)
+{
+	switch (cr) {
+	case 0: return v->cr0;
+	case 2: return v->cr2;
+	case 3: return v->cr3;
+	case 4: return v->cr4;
+	default: return v->cr8;
+	}
+}
+
+bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
+{
+	u64 old;
+
+	switch (cr) {
+	case 0:
+		if (!(val & CR0_PG) || !(val & CR0_PE))
+			return false;	/* long mode needs both */
+		v->cr0 = val;
+		return true;
+	case 2:
+		v->cr2 = val;
+		return true;
+	case 3:
+		v->cr3 = val & ~(1ul << 63);
+		softtlb_flush_all(false);
+		return true;
+	case 4:
+		old = v->cr4;
+		if (!(val & CR4_PAE) || (val & CR4_PCIDE))
+			return false;
+		v->cr4 = val;
+		/* A PGE change flushes global entries too (Vol. 3A 4.10.4.1). */
+		if ((old ^ val) & (CR4_PGE | CR4_PSE))
+			softtlb_flush_all(true);
+		return true;
+	case 8:
+		v->cr8 = val & 15;
+		return true;
+	}
+	return false;
+}
+
+bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
+{
+	u32 lo, hi;
+
+	switch (msr) {
+	case MSR_EFER: *val = v->efer; return true;
+	case MSR_STAR: *val = v->star; return true;
+	case MSR_LSTAR: *val = v->lstar; return true;
+	case MSR_CSTAR: *val = v->cstar; return true;
+	case MSR_SFMASK: *val = v->sfmask; return true;
+	case MSR_FS_BASE: *val = v->fs_base; return true;
+	case MSR_GS_BASE: *val = v->gs_base; return true;
+	case MSR_KERNEL_GS_BASE: *val = v->kernel_gs_base; return true;
+	case MSR_TSC_AUX: *val = v->tsc_aux; return true;
+	case MSR_PAT: *val = v->pat; return true;
+	case MSR_SYSENTER_CS: *val = v->sysenter_cs; return true;
+	case MSR_SYSENTER_ESP: *val = v->sysenter_esp; return true;
+	case MSR_SYSENTER_EIP: *val = v->sysenter_eip; return true;
+	case MSR_MISC_ENABLE: *val = 1; return true;	/* fast strings */
+	case MSR_TSC:
+		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		*val = (u64)hi << 32 | lo;
+		return true;
+	}
+	return false;	/* #GP, as for an MSR the CPU does not have */
+}
+
+bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		if (!(val & EFER_LME))
+			return false;
+		v->efer = val | EFER_LMA;
+		return true;
+	case MSR_STAR: v->star = val; return true;
+	case MSR_LSTAR: v->lstar = val; return true;
+	case MSR_CSTAR: v->cstar = val; return true;
+	case MSR_SFMASK: v->sfmask = val; return true;
+	case MSR_FS_BASE: v->fs_base = val; return true;
+	case MSR_GS_BASE:
+		v->gs_base = val;
+		cpu_load_gs_base(v);
+		return true;
+	case MSR_KERNEL_GS_BASE: v->kernel_gs_base = val; return true;
+	case MSR_TSC_AUX: v->tsc_aux = val; return true;
+	case MSR_PAT: v->pat = val; return true;
+	case MSR_SYSENTER_CS: v->sysenter_cs = val; return true;
+	case MSR_SYSENTER_ESP: v->sysenter_esp = val; return true;
+	case MSR_SYSENTER_EIP: v->sysenter_eip = val; return true;
+	case MSR_MISC_ENABLE: return true;
+	case MSR_TSC: return true;	/* one shared TSC: writes ignored */
+	}
+	return false;
+}
+
+/* Bits of each register the guest may see, per leaf (Vol. 2A CPUID). */
+struct cpuid_mask {
+	u32 leaf;
+	u32 eax, ebx, ecx, edx;
+};
+
+static const struct cpuid_mask masks[] = {
+	/* 1: SSE3..SSE4.2, POPCNT, AES, PCLMUL, MOVBE, RDRAND, CX16, SSSE3;
+	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
+	{ 1, ~0u, 0x0000ffff, 0x42d82203, 0x0788a979 },
+	/* 7: BMI1 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA */
+	{ 7, 0, 0x218c0308, 0, 0 },
+	/* 0x80000001: LAHF ABM SSE4A PREFETCHW; SYSCALL NX LM */
+	{ 0x80000001, ~0u, 0, 0x00000161, 0x20100800 },
+	/* 0x80000007: invariant TSC */
+	{ 0x80000007, 0, 0, 0, 1u << 8 },
+	{ 0x80000008, ~0u, 0, 0, 0 },
+};
+
+void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
+{
+	u32 leaf = r->rax, sub = r->rcx, a, b, c, d;
+
+	(void)v;
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(leaf), "c"(sub));
+	if ((leaf >= 2 && leaf <= 6) || (leaf >= 8 && leaf <= 0x1f) ||
+	    (leaf >= 0x40000000 && leaf < 0x80000000) ||
+	    (leaf > 0x80000008 && leaf != 0x80000021)) {
+		a = b = c = d = 0;
+		if (leaf == 4 || leaf == 0xb || leaf == 0x1f ||
+		    leaf == 0x80000005 || leaf == 0x80000006)
+			asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c),
+				     "=d"(d) : "a"(leaf), "c"(sub));
+		if (leaf == 0xb || leaf == 0x1f)
+			d = 0;	/* x2APIC id: there is no APIC */
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(masks); i++) {
+		if (masks[i].leaf != leaf || (leaf == 7 && sub != 0))
+			continue;
+		a &= masks[i].eax;
+		b &= masks[i].ebx;
+		c &= masks[i].ecx;
+		d &= masks[i].edx;
+	}
+	if (leaf == 7 && sub != 0)
+		a = b = c = d = 0;
+	if (leaf == 0x80000021)
+		a = 1u << 6;	/* null selector loads clear the base (we do) */
+	r->rax = a;
+	r->rbx = b;
+	r->rcx = c;
+	r->rdx = d;
+}

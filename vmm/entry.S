@@ -1,0 +1,136 @@
+/*
+ * The VMM's entry points, in the VM's own task:
+ *
+ *  _start            first instruction, on the stack the root task gave
+ *  vmm_site_entry    a rewritten site jumped here through its thunk
+ *                    (rewrite.c): "movl $index, site_index; jmp here".
+ *                    No stack of the guest is touched: the site's index
+ *                    is in site_index, the guest's registers go to
+ *                    site_regs, the continuation is site_regs.rip. That
+ *                    matters where Linux runs on a user stack, between
+ *                    SYSCALL and its stack switch and before SYSRET, whose
+ *                    red zone a call would clobber.
+ *  vmm_upcall_entry  the microkernel's upcall (abi/vcpu.h): rdi = state
+ *
+ * C code runs on VMM stacks; the guest's SSE state is never touched
+ * because the VMM is built with -mgeneral-regs-only.
+ */
+#define RAX	0
+#define RBX	8
+#define RCX	16
+#define RDX	24
+#define RSI	32
+#define RDI	40
+#define RBP	48
+#define R8	56
+#define R9	64
+#define R10	72
+#define R11	80
+#define R12	88
+#define R13	96
+#define R14	104
+#define R15	112
+#define RIP	120
+#define RSP	128
+#define RFLAGS	136
+
+	.section .bss
+	.balign 4096
+boot_stack:
+	.skip 16384
+boot_stack_top:
+site_stack:
+	.skip 16384
+site_stack_top:
+	.globl upcall_stack_top
+upcall_stack:
+	.skip 16384
+upcall_stack_top:
+	.globl site_regs
+	.balign 64
+site_regs:
+	.skip 160
+	.globl site_index
+site_index:
+	.skip 8
+
+/* One 16-byte thunk per site, written by rewrite.c, run afterwards. */
+	.section .thunks, "awx", @nobits
+	.globl thunk_area
+	.balign 4096
+thunk_area:
+	.skip 16 * 8192
+
+	.section .text.start, "ax"
+	.globl _start
+	.globl vmm_text_start
+vmm_text_start:
+_start:
+	leaq boot_stack_top(%rip), %rsp
+	call vmm_main
+	ud2
+
+	.text
+	.globl vmm_site_entry
+vmm_site_entry:
+	movq %rsp, site_regs+RSP(%rip)
+	leaq site_stack_top(%rip), %rsp
+	pushfq
+	popq site_regs+RFLAGS(%rip)
+	movq %rax, site_regs+RAX(%rip)
+	movq %rbx, site_regs+RBX(%rip)
+	movq %rcx, site_regs+RCX(%rip)
+	movq %rdx, site_regs+RDX(%rip)
+	movq %rsi, site_regs+RSI(%rip)
+	movq %rdi, site_regs+RDI(%rip)
+	movq %rbp, site_regs+RBP(%rip)
+	movq %r8, site_regs+R8(%rip)
+	movq %r9, site_regs+R9(%rip)
+	movq %r10, site_regs+R10(%rip)
+	movq %r11, site_regs+R11(%rip)
+	movq %r12, site_regs+R12(%rip)
+	movq %r13, site_regs+R13(%rip)
+	movq %r14, site_regs+R14(%rip)
+	movq %r15, site_regs+R15(%rip)
+	/* Where this code runs: the VMM's address or its early-boot alias. */
+	leaq vmm_site_entry(%rip), %rdi
+	cld
+	call site_dispatch
+	movq site_regs+RFLAGS(%rip), %rax
+	pushq %rax
+	popfq			/* CPL 3: IF and IOPL stay as they are */
+	movq site_regs+RBX(%rip), %rbx
+	movq site_regs+RCX(%rip), %rcx
+	movq site_regs+RDX(%rip), %rdx
+	movq site_regs+RSI(%rip), %rsi
+	movq site_regs+RDI(%rip), %rdi
+	movq site_regs+RBP(%rip), %rbp
+	movq site_regs+R8(%rip), %r8
+	movq site_regs+R9(%rip), %r9
+	movq site_regs+R10(%rip), %r10
+	movq site_regs+R11(%rip), %r11
+	movq site_regs+R12(%rip), %r12
+	movq site_regs+R13(%rip), %r13
+	movq site_regs+R14(%rip), %r14
+	movq site_regs+R15(%rip), %r15
+	movq site_regs+RAX(%rip), %rax
+	movq site_regs+RSP(%rip), %rsp
+	jmp *site_regs+RIP(%rip)
+
+	.globl vmm_upcall_entry
+vmm_upcall_entry:
+	cld
+	call upcall_dispatch
+	ud2
+
+/* vmm_start_stack(fn, sp): run fn on the stack sp (thread start). */
+	.globl vmm_start_stack
+vmm_start_stack:
+	movq %rsi, %rsp
+	call *%rdi
+	ud2
+
+	.section .text.end, "ax"
+	.globl vmm_text_end
+vmm_text_end:
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,104 @@
+/*
+ * The guest's memory as the guest kernel sees it. Guest-physical address
+ * P is at VM_GPA_WINDOW + P in the VMM (the root task mapped all of the
+ * VM's RAM there). Guest-virtual addresses go through the guest's own
+ * 4-level page tables (Intel SDM Vol. 3A 4.5), walked in software: they
+ * are authoritative, the VMM never keeps a shadow copy.
+ */
+#include "vmm.h"
+
+#define PTE_P	(1ul << 0)
+#define PTE_W	(1ul << 1)
+#define PTE_U	(1ul << 2)
+#define PTE_A	(1ul << 5)
+#define PTE_D	(1ul << 6)
+#define PTE_PS	(1ul << 7)
+#define PTE_NX	(1ul << 63)
+#define PTE_ADDR 0x000ffffffffff000ul
+
+bool gpa_is_ram(u64 gpa, u64 len)
+{
+	return gpa < vm.ram_size && len <= vm.ram_size - gpa;
+}
+
+/*
+ * Walk va through the tables at cr3. Rights are the AND over the levels
+ * (Vol. 3A 4.6); a 1 GiB or 2 MiB leaf ends the walk early.
+ */
+bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
+{
+	u64 table = cr3 & PTE_ADDR;
+
+	memset(w, 0, sizeof(*w));
+	w->writable = w->user = w->exec = true;
+	for (unsigned level = 0; level < 4; level++) {
+		unsigned shift = 39 - 9 * level;
+		u64 *e, pte;
+
+		if (!gpa_is_ram(table, 4096))
+			return false;
+		e = (u64 *)gpa_ptr(table) + ((va >> shift) & 511);
+		pte = *e;
+		if (!(pte & PTE_P))
+			return false;
+		w->entries[level] = e;
+		w->levels = level + 1;
+		w->writable &= !!(pte & PTE_W);
+		w->user &= !!(pte & PTE_U);
+		w->exec &= !(pte & PTE_NX);
+		if (level == 3 || (level > 0 && (pte & PTE_PS))) {
+			u64 span = 1ul << shift;
+			u64 base = pte & PTE_ADDR & ~(span - 1);
+
+			w->gpa = base + (va & (span - 1));
+			return gpa_is_ram(w->gpa & ~4095ul, 4096);
+		}
+		table = pte & PTE_ADDR;
+	}
+	return false;
+}
+
+/* Set accessed (and dirty) like the CPU's page walker would. */
+void gpt_mark(struct gpt_walk *w, bool write)
+{
+	for (unsigned i = 0; i < w->levels; i++)
+		__atomic_or_fetch(w->entries[i], PTE_A, __ATOMIC_RELAXED);
+	if (write)
+		__atomic_or_fetch(w->entries[w->levels - 1], PTE_D,
+				  __ATOMIC_RELAXED);
+}
+
+static long guest_copy(u64 va, void *buf, u64 len, bool write)
+{
+	struct vcpu *v = vcpu_current();
+	u8 *b = buf;
+
+	while (len) {
+		struct gpt_walk w;
+		u64 n = 4096 - (va & 4095);
+
+		if (n > len)
+			n = len;
+		if (!gpt_walk(v->cr3, va, &w))
+			return -1;
+		gpt_mark(&w, write);
+		if (write)
+			memcpy(gpa_ptr(w.gpa), b, n);
+		else
+			memcpy(b, gpa_ptr(w.gpa), n);
+		va += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+long guest_read(u64 va, void *buf, u64 len)
+{
+	return guest_copy(va, buf, len, false);
+}
+
+long guest_write(u64 va, const void *buf, u64 len)
+{
+	return guest_copy(va, (void *)buf, len, true);
+}

@@ -1,0 +1,247 @@
+/*
+ * The in-place VMM: one per VM, running in the VM's own task next to the
+ * guest kernel it serves (SPEC 6). This header names the pieces:
+ *
+ *   main.c       start-up: memory, loading, rewriting, the first entry
+ *   loader.c     vmlinux ELF, initramfs, boot_params (bootparams.c)
+ *   rewrite.c    the .afterburn sites -> calls into entry.S, site table
+ *   decode.c     the sensitive instructions the sites and traps carry
+ *   entry.S      site stubs, the upcall entry, guest resume
+ *   site.c       a rewritten site was called: emulate its instruction
+ *   upcall.c     the microkernel's upcalls: faults, syscalls, interrupts
+ *   emulate.c    one handler per kind of sensitive instruction
+ *   cpu_state.c  control registers, MSRs, CPUID, descriptor tables
+ *   inject.c     exceptions and interrupts through the guest's IDT, iret
+ *   guest_mem.c  the guest's page tables, walked in software
+ *   softtlb.c    guest mappings into the microkernel tasks, on demand
+ *   ioport.c     port I/O dispatch to the devices in dev/
+ *   timer.c      the thread that drives the virtual PIT
+ *
+ * One vCPU for now (SPEC 3.6: SMP later). Per-vCPU state lives in struct
+ * vcpu and is reached through vcpu_current(), never a bare global, so a
+ * second vCPU is a second struct and a per-vCPU mapping, not a rewrite.
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <lib.h>
+#include <sys.h>
+#include <vm_boot.h>
+
+/* Capability slots of the VM task. */
+#define SLOT_USER_TASK		8	/* guest user processes run here */
+#define SLOT_TIMER_THREAD	9
+
+/* Guest segment selectors Linux uses (arch/x86/include/asm/segment.h). */
+#define GUEST_KERNEL_CS		0x10
+#define GUEST_KERNEL_DS		0x18
+#define GUEST_USER_DS		0x2b
+#define GUEST_USER_CS		0x33
+
+#define RFLAGS_CF	(1ul << 0)
+#define RFLAGS_FIXED	(1ul << 1)
+#define RFLAGS_TF	(1ul << 8)
+#define RFLAGS_IF	(1ul << 9)
+#define RFLAGS_DF	(1ul << 10)
+#define RFLAGS_IOPL	(3ul << 12)
+#define RFLAGS_NT	(1ul << 14)
+#define RFLAGS_RF	(1ul << 16)
+#define RFLAGS_AC	(1ul << 18)
+/* What a CPL-3 popf/resume can really set; IF is virtual. */
+#define RFLAGS_USER_MASK 0x0cd5ul	/* CF PF AF ZF SF TF DF OF */
+
+#define CR0_PE		(1ul << 0)
+#define CR0_TS		(1ul << 3)
+#define CR0_WP		(1ul << 16)
+#define CR0_PG		(1ul << 31)
+#define CR4_PSE		(1ul << 4)
+#define CR4_PAE		(1ul << 5)
+#define CR4_PGE		(1ul << 7)
+#define CR4_PCIDE	(1ul << 17)
+#define EFER_SCE	(1ul << 0)
+#define EFER_LME	(1ul << 8)
+#define EFER_LMA	(1ul << 10)
+#define EFER_NXE	(1ul << 11)
+
+/* Exception vectors (Intel SDM Vol. 3A 6.3.1). */
+#define VEC_DE	0
+#define VEC_DB	1
+#define VEC_BP	3
+#define VEC_UD	6
+#define VEC_NM	7
+#define VEC_DF	8
+#define VEC_TS	10
+#define VEC_NP	11
+#define VEC_SS	12
+#define VEC_GP	13
+#define VEC_PF	14
+
+/* Page-fault error code bits (Vol. 3A 4.7). */
+#define PFE_P	(1ul << 0)
+#define PFE_W	(1ul << 1)
+#define PFE_U	(1ul << 2)
+#define PFE_I	(1ul << 4)
+
+struct dtr {
+	u64 base;
+	u16 limit;
+};
+
+/* The virtual CPU the guest kernel believes it runs on. */
+struct vcpu {
+	struct vcpu_state *state;	/* shared with the microkernel */
+	unsigned cpl;			/* 0: guest kernel, 3: guest user */
+	u64 cr0, cr2, cr3, cr4, cr8, efer, xcr0;
+	struct dtr gdtr, idtr;
+	u16 ldtr, tr;
+	u64 tss_base;			/* from the GDT entry ltr named */
+	u16 sel[6];			/* es cs ss ds fs gs, as loaded */
+	u64 fs_base, gs_base;		/* the active ones */
+	u64 kernel_gs_base;		/* MSR_KERNEL_GS_BASE, swapgs partner */
+	u64 star, lstar, cstar, sfmask, tsc_aux, pat;
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u64 dr[8];
+	bool idle;			/* hlt with interrupts on: waiting */
+	struct vcpu_regs idle_regs;	/* where to go on when idle ends */
+	volatile u64 irq_latched;	/* pending bits taken while in VMM code */
+};
+
+enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
+
+/* The virtual interrupt flag is the state area's VCPU_F_IRQ byte. */
+static inline bool vcpu_if(struct vcpu *v)
+{
+	return *(volatile u8 *)&v->state->flags != 0;
+}
+
+static inline void vcpu_set_if(struct vcpu *v, bool on)
+{
+	*(volatile u8 *)&v->state->flags = on;
+}
+
+/* The VM as a whole. */
+struct vm {
+	const struct vm_boot_info *boot;
+	u64 ram_size;
+	bool alias_mapped;		/* VMM_ALIAS_BASE still mapped */
+	bool user_task_ready;
+	const char *name;
+};
+
+extern struct vm vm;
+struct vcpu *vcpu_current(void);
+
+/* Counters for the benchmark report (SPEC 6). */
+enum counter {
+	CNT_SITE_CALLS, CNT_TRAP_EMULATIONS, CNT_UPCALLS, CNT_PAGE_FAULTS,
+	CNT_TLB_FILLS, CNT_GUEST_FAULTS, CNT_SYSCALLS, CNT_IRQS,
+	CNT_SPACE_SWITCHES, CNT_FLUSHES, CNT_IOPORT, CNT_MSR, CNT_CPUID,
+	CNT_CR, CNT_IRET, CNT_HLT, CNT_COUNT
+};
+extern u64 counters[CNT_COUNT];
+void counters_print(void);
+
+/* main.c */
+void noreturn vmm_fatal(const char *fmt, ...);
+void noreturn vmm_stop(long status, const char *why);
+
+/* entry.S */
+extern struct vcpu_regs site_regs;
+void vmm_upcall_entry(void);
+void vmm_site_entry(void);
+void noreturn vmm_start_stack(void (*fn)(void), u64 sp);
+extern char vmm_text_start[], vmm_text_end[];
+
+/* guest_mem.c: guest virtual and physical memory */
+static inline void *gpa_ptr(u64 gpa)
+{
+	return (void *)(VM_GPA_WINDOW + gpa);
+}
+bool gpa_is_ram(u64 gpa, u64 len);
+struct gpt_walk {
+	u64 gpa;		/* of the byte asked for */
+	bool writable, user, exec;
+	u64 *entries[4];	/* to set accessed/dirty, NULL past a leaf */
+	unsigned levels;
+};
+bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w);
+void gpt_mark(struct gpt_walk *w, bool write);
+long guest_read(u64 va, void *buf, u64 len);
+long guest_write(u64 va, const void *buf, u64 len);
+
+/* softtlb.c */
+enum tlb_result { TLB_MAPPED, TLB_GUEST_FAULT, TLB_BAD };
+enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error);
+void softtlb_flush_all(bool include_global);
+void softtlb_flush_page(u64 va);
+void softtlb_drop_alias(void);
+bool vmm_reserved(u64 va);
+
+/* decode.c, rewrite.c */
+#include "decode.h"
+const struct site *site_get(u64 index);
+const struct site *site_lookup(u64 va);
+long rewrite_sites(const u64 *rec, u64 nr, u8 *(*map)(u64 va, u64 len),
+		   bool (*leave)(u64 va));
+void rewrite_report(void);
+
+/* emulate.c */
+/*
+ * Emulate in at guest address start; r->rip already holds the
+ * continuation. Returns when the guest goes on there; exceptions, iret,
+ * sysret and hlt do not return.
+ */
+void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
+	     u64 start);
+
+/* cpu_state.c */
+void cpu_state_reset(struct vcpu *v);
+void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r);
+bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val);
+bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val);
+bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val);
+u64 cpu_read_cr(struct vcpu *v, unsigned cr);
+void cpu_load_gs_base(struct vcpu *v);
+
+/* inject.c */
+void noreturn inject_exception(struct vcpu *v,
+		struct vcpu_regs *r, unsigned vector, bool has_error, u64 error);
+void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
+				       unsigned vector);
+void noreturn inject_irq_or_resume(struct vcpu *v,
+						    struct vcpu_regs *r);
+void noreturn emulate_iret(struct vcpu *v,
+					    struct vcpu_regs *r);
+void noreturn emulate_sysret(struct vcpu *v,
+					      struct vcpu_regs *r);
+void noreturn emulate_syscall(struct vcpu *v,
+					       struct vcpu_regs *r);
+void noreturn guest_resume(struct vcpu *v,
+					    struct vcpu_regs *r);
+bool irq_deliverable(struct vcpu *v);
+
+/* ioport.c and dev/ */
+struct ioport_handler {
+	u16 base, count;
+	u32 (*read)(u16 port, unsigned size);
+	void (*write)(u16 port, unsigned size, u32 val);
+};
+void ioport_register(const struct ioport_handler *h);
+u32 ioport_read(u16 port, unsigned size);
+void ioport_write(u16 port, unsigned size, u32 val);
+void devices_init(void);
+void pic_raise(unsigned irq);
+void pic_lower(unsigned irq);
+int pic_pending_vector(void);	/* -1 if none */
+void pic_acknowledge(int vector);
+void pit_timer_expired(void);
+u64 pit_next_deadline(void);
+void uart_flush(void);
+
+/* timer.c */
+#define IRQ_BIT_TIMER	0	/* pending bit the timer thread raises */
+void timer_start(void);
+void timer_kick(void);
+u64 tsc_hz(void);
+
+#endif

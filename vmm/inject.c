@@ -1,0 +1,200 @@
+/*
+ * Entering and leaving the guest kernel the way the CPU would (Intel SDM
+ * Vol. 3A 6.14, "Exception and interrupt handling in 64-bit mode"):
+ * delivery through the guest's IDT with the 64-bit frame on the right
+ * stack (TSS.RSP0 from user mode, an IST stack if the gate names one),
+ * IRETQ, SYSCALL and SYSRETQ (Vol. 2B). The guest kernel runs in the VM's
+ * own task, its user processes in SLOT_USER_TASK; every way back into
+ * the guest ends in guest_resume().
+ */
+#include "vmm.h"
+
+/* Guest-visible RFLAGS: the real arithmetic flags, the virtual IF. */
+static u64 guest_rflags(struct vcpu *v, const struct vcpu_regs *r)
+{
+	bool on = v->cpl == 3 || vcpu_if(v);
+
+	return (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED |
+	       (on ? RFLAGS_IF : 0);
+}
+
+static u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
+{
+	u64 val;
+
+	if (guest_read(va, &val, 8))
+		vmm_fatal("cannot read the guest's %s at %lx (rip %lx)", what,
+			  va, r->rip);
+	return val;
+}
+
+void noreturn guest_resume(struct vcpu *v,
+					    struct vcpu_regs *r)
+{
+	struct vcpu_state *st = v->state;
+	bool user = v->cpl == 3;
+	u64 flags = VCPU_F_FAULTS;
+
+	if (user || vcpu_if(v))
+		flags |= VCPU_F_IRQ;
+	/* No upcall may overwrite regs from here until the resume. */
+	vcpu_set_if(v, false);
+	st->regs = *r;
+	st->regs.rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;
+	if (user) {
+		st->regs.fs_base = v->fs_base;
+		st->regs.gs_base = v->gs_base;
+		counters[CNT_SPACE_SWITCHES]++;
+		sys_vcpu_resume_flags(SLOT_USER_TASK, flags);
+	} else {
+		cpu_load_gs_base(v);
+		sys_vcpu_resume_flags(CAP_NONE, flags);
+	}
+	vmm_fatal("resume at %lx failed", r->rip);
+}
+
+/* Take the microkernel's pending bits into the virtual PIC. */
+bool irq_deliverable(struct vcpu *v)
+{
+	u64 bits = __atomic_exchange_n(&v->state->pending, 0,
+				       __ATOMIC_SEQ_CST);
+
+	bits |= __atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
+	if (bits & (1ul << IRQ_BIT_TIMER))
+		pit_timer_expired();
+	return pic_pending_vector() >= 0;
+}
+
+static void noreturn
+deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
+	u64 error)
+{
+	u8 gate[16];
+	u64 handler, sp, frame[6];
+	unsigned ist, type, n = 0;
+	bool from_user = v->cpl == 3;
+
+	if (vector * 16 + 15 > v->idtr.limit ||
+	    guest_read(v->idtr.base + vector * 16, gate, 16))
+		vmm_fatal("vector %u beyond the guest's IDT (rip %lx): triple fault",
+			  vector, r->rip);
+	type = gate[5] & 0x1f;
+	if (!(gate[5] & 0x80) || (type != 0xe && type != 0xf))
+		vmm_fatal("vector %u: no present gate in the guest's IDT (rip %lx)",
+			  vector, r->rip);
+	handler = gate[0] | (u64)gate[1] << 8 | (u64)gate[6] << 16 |
+		  (u64)gate[7] << 24;
+	handler |= (u64)(gate[8] | gate[9] << 8 | gate[10] << 16) << 32 |
+		   (u64)gate[11] << 56;
+	ist = gate[4] & 7;
+	if (ist)
+		sp = read_u64(r, v->tss_base + 0x24 + 8 * (ist - 1), "TSS IST");
+	else if (from_user)
+		sp = read_u64(r, v->tss_base + 4, "TSS RSP0");
+	else
+		sp = r->rsp;
+	sp &= ~15ul;
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = r->rip;
+	frame[n++] = from_user ? GUEST_USER_CS : GUEST_KERNEL_CS;
+	frame[n++] = guest_rflags(v, r);
+	frame[n++] = r->rsp;
+	frame[n++] = from_user ? GUEST_USER_DS : v->sel[SEG_SS];
+	sp -= n * 8;
+	if (guest_write(sp, frame, n * 8))
+		vmm_fatal("cannot push the frame of vector %u at %lx (rip %lx)",
+			  vector, sp, r->rip);
+	if (from_user) {
+		v->cpl = 0;
+		v->sel[SEG_SS] = 0;
+	}
+	if (type == 0xe)	/* interrupt gate: IF off (Vol. 3A 6.12.1.3) */
+		vcpu_set_if(v, false);
+	r->rip = handler;
+	r->rsp = sp;
+	r->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
+	guest_resume(v, r);
+}
+
+void noreturn
+inject_exception(struct vcpu *v, struct vcpu_regs *r, unsigned vector,
+		 bool has_error, u64 error)
+{
+	if (vector == VEC_PF && v->cpl == 3)
+		error |= PFE_U;
+	deliver(v, r, vector, has_error, error);
+}
+
+/* int $n: delivered like an interrupt, returning after the instruction. */
+void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
+					unsigned vector)
+{
+	deliver(v, r, vector, false, 0);
+}
+
+void noreturn inject_irq_or_resume(struct vcpu *v,
+						    struct vcpu_regs *r)
+{
+	if ((v->cpl == 3 || vcpu_if(v)) && irq_deliverable(v)) {
+		int vector = pic_pending_vector();
+
+		pic_acknowledge(vector);
+		deliver(v, r, vector, false, 0);
+	}
+	guest_resume(v, r);
+}
+
+void noreturn emulate_iret(struct vcpu *v,
+					    struct vcpu_regs *r)
+{
+	u64 f[5];
+
+	counters[CNT_IRET]++;
+	if (guest_read(r->rsp, f, sizeof(f)))
+		vmm_fatal("iret: cannot read the frame at %lx", r->rsp);
+	r->rip = f[0];
+	r->rflags = f[2];
+	r->rsp = f[3];
+	if ((f[1] & 3) == 3) {
+		v->cpl = 3;
+	} else {
+		v->sel[SEG_SS] = f[4];
+		vcpu_set_if(v, f[2] & RFLAGS_IF);
+	}
+	inject_irq_or_resume(v, r);
+}
+
+void noreturn emulate_sysret(struct vcpu *v,
+					      struct vcpu_regs *r)
+{
+	r->rip = r->rcx;
+	r->rflags = r->r11;
+	v->cpl = 3;
+	inject_irq_or_resume(v, r);
+}
+
+/*
+ * SYSCALL from guest user mode: rcx and r11 already hold the return
+ * address and RFLAGS (the real SYSCALL put them there). Linux's entry
+ * begins with a SWAPGS site; doing it here keeps even that one from
+ * running on the user's stack.
+ */
+void noreturn emulate_syscall(struct vcpu *v,
+					       struct vcpu_regs *r)
+{
+	const struct site *s = site_lookup(v->lstar);
+
+	v->cpl = 0;
+	r->rip = v->lstar;
+	r->rflags &= ~v->sfmask;
+	vcpu_set_if(v, !(v->sfmask & RFLAGS_IF));
+	if (s && s->insn.kind == INSN_SWAPGS) {
+		u64 t = v->gs_base;
+
+		v->gs_base = v->kernel_gs_base;
+		v->kernel_gs_base = t;
+		r->rip += s->len;
+	}
+	inject_irq_or_resume(v, r);
+}

@@ -1,0 +1,76 @@
+/*
+ * Port I/O dispatch, in the manner of kvmtool's ioport.c: each device
+ * registers the ports it owns, every in/out site hands its access to the
+ * owner. Ports nobody owns read as all ones (nothing there) and ignore
+ * writes, like an empty ISA bus; the first access to each is logged.
+ */
+#include "vmm.h"
+
+#define MAX_HANDLERS	32
+
+static const struct ioport_handler *handlers[MAX_HANDLERS];
+static unsigned nr_handlers;
+static u8 logged[65536 / 8];
+
+void ioport_register(const struct ioport_handler *h)
+{
+	if (nr_handlers == MAX_HANDLERS)
+		vmm_fatal("too many port handlers");
+	handlers[nr_handlers++] = h;
+}
+
+static const struct ioport_handler *owner(u16 port)
+{
+	for (unsigned i = 0; i < nr_handlers; i++)
+		if (port >= handlers[i]->base &&
+		    port - handlers[i]->base < handlers[i]->count)
+			return handlers[i];
+	return NULL;
+}
+
+static void log_unowned(u16 port, bool write)
+{
+	if (logged[port / 8] & (1 << (port % 8)))
+		return;
+	logged[port / 8] |= 1 << (port % 8);
+	printf("vmm: %s of unemulated port %x\n", write ? "write" : "read",
+	       port);
+}
+
+u32 ioport_read(u16 port, unsigned size)
+{
+	const struct ioport_handler *h = owner(port);
+
+	if (h && h->read)
+		return h->read(port, size);
+	if (!h)
+		log_unowned(port, false);
+	return size == 4 ? ~0u : (1u << (8 * size)) - 1;
+}
+
+void ioport_write(u16 port, unsigned size, u32 val)
+{
+	const struct ioport_handler *h = owner(port);
+
+	if (h && h->write)
+		h->write(port, size, val);
+	else if (!h)
+		log_unowned(port, true);
+}
+
+void pic_init(void);
+void pit_init(void);
+void uart_init(void);
+void rtc_init(void);
+void pci_init(void);
+void board_init(void);
+
+void devices_init(void)
+{
+	pic_init();	/* 8259 pair: every other device's interrupts */
+	pit_init();	/* 8254: the timer tick and TSC calibration */
+	uart_init();	/* 16550 at 0x3f8: the console */
+	rtc_init();	/* MC146818 CMOS clock */
+	board_init();	/* port 0x80, the resets (0xcf9 before PCI's 0xcf8) */
+	pci_init();	/* configuration space: a host bridge, nothing else */
+}

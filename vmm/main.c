@@ -1,0 +1,108 @@
+/*
+ * The VMM's start: what the root task gave us (user/lib/include/
+ * vm_boot.h), then one step a line, then the first entry into the guest.
+ * Ends only through vmm_stop(), which tells the root task.
+ */
+#include "vmm.h"
+
+struct vm vm;
+u64 counters[CNT_COUNT];
+static struct vcpu vcpu0;
+static struct vcpu_state state_area __attribute__((aligned(4096)));
+extern char _end[];
+extern char upcall_stack_top[];
+
+long loader_load(struct vcpu *v, struct vcpu_regs *r);
+
+struct vcpu *vcpu_current(void)
+{
+	return &vcpu0;
+}
+
+static const char *const counter_names[CNT_COUNT] = {
+	"site_calls", "trap_emulations", "upcalls", "page_faults",
+	"tlb_fills", "guest_page_faults", "syscalls", "irqs",
+	"space_switches", "tlb_flushes", "ioport", "msr", "cpuid", "cr",
+	"iret", "hlt",
+};
+
+void counters_print(void)
+{
+	printf("vmm: counters");
+	for (unsigned i = 0; i < CNT_COUNT; i++)
+		printf(" %s=%lu", counter_names[i], counters[i]);
+	printf("\n");
+}
+
+void noreturn vmm_stop(long status, const char *why)
+{
+	uart_flush();
+	printf("vmm: VM stopped: %s\n", why);
+	counters_print();
+	exit(status);
+}
+
+void noreturn vmm_fatal(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	uart_flush();
+	printf("vmm: FATAL: %s\n", buf);
+	vmm_stop(2, "fatal error in the VMM or the guest");
+}
+
+/* Fault in every page of the image now: later VMM faults would upcall. */
+static void touch_image(void)
+{
+	for (volatile char *p = (char *)VMM_BASE; p < _end; p += 4096)
+		(void)*p;
+}
+
+/* The image again at its early-boot alias (vm_boot.h). */
+static void map_alias(void)
+{
+	u64 pages = ((u64)_end - VMM_BASE) / 4096;
+
+	for (u64 i = 0; i < pages; i += MAP_MAX_PAGES) {
+		u64 n = pages - i < MAP_MAX_PAGES ? pages - i : MAP_MAX_PAGES;
+
+		if (sys_map(SLOT_SELF_TASK, VMM_BASE + i * 4096,
+			    VMM_ALIAS_BASE + i * 4096, n, MAP_RWX))
+			vmm_fatal("cannot map the VMM's alias");
+	}
+	vm.alias_mapped = true;
+}
+
+void vmm_main(void)
+{
+	struct vcpu *v = &vcpu0;
+	struct vcpu_regs r;
+
+	vm.boot = (const struct vm_boot_info *)VM_BOOT_INFO;
+	touch_image();
+	if (vm.boot->magic != VM_BOOT_MAGIC)
+		vmm_stop(1, "no VM boot information from the root task");
+	vm.ram_size = vm.boot->ram_size;
+	printf("vmm: VM %lu starting, VMM at %lx-%lx\n", vm.boot->vm_index,
+	       VMM_BASE, (u64)_end);
+	v->state = &state_area;
+	cpu_state_reset(v);
+	map_alias();
+	if (loader_load(v, &r))
+		vmm_stop(1, "the guest kernel cannot be loaded");
+	devices_init();
+	if (sys_task_create(SLOT_USER_TASK, 4ul << 20))
+		vmm_stop(1, "cannot create the guest user task");
+	vm.user_task_ready = true;
+	timer_start();
+	state_area.entry_ip = (u64)vmm_upcall_entry;
+	state_area.entry_sp = (u64)upcall_stack_top;
+	if (sys_vcpu_control(SLOT_SELF_THREAD, (u64)&state_area))
+		vmm_stop(1, "cannot enter vCPU mode");
+	v->cpl = 0;
+	guest_resume(v, &r);
+}

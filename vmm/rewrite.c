@@ -1,0 +1,225 @@
+/*
+ * Rewriting the afterburner's sites (SPEC 4.2, 6) before the guest runs.
+ * Each .afterburn record [start, end) holds one sensitive instruction and
+ * NOP padding. The VMM replaces it:
+ *
+ *   cli               movb $0, vif(%rip)     7 bytes, inline: the virtual
+ *                                            IF is the state area's
+ *                                            VCPU_F_IRQ byte (abi/vcpu.h)
+ *   everything else   jmp thunk_i            5 bytes; thunk_i stores i in
+ *                                            site_index and jumps to
+ *                                            vmm_site_entry (entry.S)
+ *
+ * and fills the rest of the site with NOPs. Neither form pushes anything
+ * on the guest's stack. A site too short for its replacement, bytes that
+ * are not a sensitive instruction, or a thunk out of rel32 reach is a
+ * load error naming the site.
+ *
+ * Sites inside .altinstr_replacement are left as the compiler made them:
+ * Linux copies those bytes elsewhere when it applies an alternative, and
+ * a copied rel32 jump would land anywhere. The VMM hides the CPU features
+ * that gate them (cpu_state.c); should one be applied anyway, its
+ * instruction traps and is emulated and counted (upcall.c), which the
+ * tests check stays zero.
+ */
+#include "vmm.h"
+
+#define MAX_SITES	8192
+#define THUNK_SIZE	16
+
+extern u8 thunk_area[];
+extern u64 site_index;
+
+static struct site sites[MAX_SITES];
+static u64 nr_sites, nr_inline, nr_left;
+
+static const u8 nops[9][8] = {
+	{ 0 },
+	{ 0x90 },
+	{ 0x66, 0x90 },
+	{ 0x0f, 0x1f, 0x00 },
+	{ 0x0f, 0x1f, 0x40, 0x00 },
+	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+/* Intel's recommended multi-byte NOPs (Vol. 2B, NOP). */
+static void nop_fill(u8 *p, u64 n)
+{
+	while (n) {
+		u64 k = n > 8 ? 8 : n;
+
+		memcpy(p, nops[k], k);
+		p += k;
+		n -= k;
+	}
+}
+
+static bool rel32(u64 from_end, u64 to, s32 *out)
+{
+	s64 d = (s64)(to - from_end);
+
+	if (d != (s32)d)
+		return false;
+	*out = (s32)d;
+	return true;
+}
+
+static void put32(u8 *p, u32 v)
+{
+	memcpy(p, &v, 4);
+}
+
+const struct site *site_get(u64 index)
+{
+	return index < nr_sites ? &sites[index] : NULL;
+}
+
+/* The site whose first byte is va, as linked (a binary search). */
+const struct site *site_lookup(u64 va)
+{
+	u64 lo = 0, hi = nr_sites;
+
+	while (lo < hi) {
+		u64 mid = (lo + hi) / 2;
+
+		if (sites[mid].va == va)
+			return &sites[mid];
+		if (sites[mid].va < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static long rewrite_inline_cli(u8 *p, const struct site *s)
+{
+	u64 vif = (u64)&vcpu_current()->state->flags;
+	s32 d;
+
+	if (!rel32(s->va + 7, vif, &d))
+		return -1;
+	p[0] = 0xc6;		/* movb $imm8, disp32(%rip) */
+	p[1] = 0x05;
+	put32(p + 2, (u32)d);
+	p[6] = 0;
+	nop_fill(p + 7, s->len - 7);
+	nr_inline++;
+	return 0;
+}
+
+static long rewrite_jump(u8 *p, const struct site *s, u64 index)
+{
+	u8 *t = thunk_area + index * THUNK_SIZE;
+	s32 d;
+
+	t[0] = 0xc7;		/* movl $index, site_index(%rip) */
+	t[1] = 0x05;
+	if (!rel32((u64)t + 10, (u64)&site_index, &d))
+		return -1;
+	put32(t + 2, (u32)d);
+	put32(t + 6, (u32)index);
+	t[10] = 0xe9;		/* jmp vmm_site_entry */
+	if (!rel32((u64)t + 15, (u64)vmm_site_entry, &d))
+		return -1;
+	put32(t + 11, (u32)d);
+	t[15] = 0xcc;
+	if (!rel32(s->va + 5, (u64)t, &d))
+		return -1;
+	p[0] = 0xe9;		/* jmp thunk */
+	put32(p + 1, (u32)d);
+	nop_fill(p + 5, s->len - 5);
+	return 0;
+}
+
+struct record {
+	u64 start, end;
+};
+
+static struct record sorted[MAX_SITES];
+
+/* Shell sort by start: the linker concatenates .afterburn per object. */
+static void sort_records(struct record *r, u64 n)
+{
+	for (u64 gap = n / 2; gap; gap /= 2)
+		for (u64 i = gap; i < n; i++) {
+			struct record t = r[i];
+			u64 j = i;
+
+			for (; j >= gap && r[j - gap].start > t.start; j -= gap)
+				r[j] = r[j - gap];
+			r[j] = t;
+		}
+}
+
+/*
+ * Rewrite the sites of records rec[0..nr) (pairs of start, end).
+ * map(va, len) gives the bytes in guest memory or NULL; leave(va) says
+ * the site must keep its original bytes.
+ */
+long rewrite_sites(const u64 *raw, u64 nr, u8 *(*map)(u64 va, u64 len),
+		   bool (*leave)(u64 va))
+{
+	const u64 *rec = (const u64 *)sorted;
+
+	if (nr > MAX_SITES) {
+		printf("vmm: %lu .afterburn records, more than the %u the VMM holds\n",
+		       nr, MAX_SITES);
+		return -1;
+	}
+	memcpy(sorted, raw, nr * sizeof(struct record));
+	sort_records(sorted, nr);
+	for (u64 i = 0; i < nr; i++) {
+		u64 start = rec[2 * i], end = rec[2 * i + 1];
+		struct site *s = &sites[nr_sites];
+		u8 *p = map(start, end - start);
+
+		if (end <= start || end - start > 64 || !p) {
+			printf("vmm: .afterburn record %lu [%lx, %lx) is outside the loaded kernel\n",
+			       i, start, end);
+			return -1;
+		}
+		if (i && start < rec[2 * i - 1]) {
+			printf("vmm: .afterburn records overlap at %lx\n", start);
+			return -1;
+		}
+		s->va = start;
+		s->len = end - start;
+		if (insn_decode(p, s->len, &s->insn)) {
+			printf("vmm: site %lx: bytes %02x %02x %02x are no sensitive instruction the VMM knows\n",
+			       start, p[0], p[1], s->len > 2 ? p[2] : 0);
+			return -1;
+		}
+		if (s->insn.kind == INSN_STI && s->insn.len < s->len &&
+		    p[s->insn.len] == 0xf4) {	/* the fused sti; hlt */
+			s->insn.kind = INSN_STI_HLT;
+			s->insn.len++;
+		}
+		if (leave(start)) {
+			nr_left++;
+			continue;
+		}
+		if (s->insn.kind != INSN_CLI && s->len < 5) {
+			printf("vmm: site %lx (%s) has %u bytes; its replacement needs 5\n",
+			       start, insn_kind_name(s->insn.kind), s->len);
+			return -1;
+		}
+		if (s->insn.kind == INSN_CLI && s->len >= 7 ?
+		    rewrite_inline_cli(p, s) : rewrite_jump(p, s, nr_sites)) {
+			printf("vmm: site %lx is out of rel32 reach of the VMM at %lx\n",
+			       start, VMM_BASE);
+			return -1;
+		}
+		nr_sites++;
+	}
+	return 0;
+}
+
+void rewrite_report(void)
+{
+	printf("vmm: rewrote %lu sites (%lu inline, %lu jumps), left %lu in alternative replacements\n",
+	       nr_sites, nr_inline, nr_sites - nr_inline, nr_left);
+}

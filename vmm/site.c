@@ -1,0 +1,30 @@
+/*
+ * A rewritten site jumped into the VMM (entry.S saved the guest's
+ * registers in site_regs and the site's number in site_index): emulate
+ * the instruction the site held and continue after the site, or deliver
+ * an interrupt that the instruction made deliverable (sti, popf, an EOI).
+ */
+#include "vmm.h"
+
+extern u64 site_index;
+
+void site_dispatch(u64 executing_at)
+{
+	struct vcpu *v = vcpu_current();
+	struct vcpu_regs *r = &site_regs;
+	const struct site *s = site_get(site_index);
+	bool alias = executing_at < VMM_BASE;
+	u64 start;
+
+	if (!s)
+		vmm_fatal("site entry with unknown site index %lu", site_index);
+	counters[CNT_SITE_CALLS]++;
+	/* Identity-mapped early boot runs the site at its physical alias. */
+	start = alias ? s->va - VMM_ALIAS_OFFSET : s->va;
+	if (!alias && vm.alias_mapped)
+		softtlb_drop_alias();
+	r->rip = start + s->len;
+	emulate(v, r, &s->insn, start);
+	if (vcpu_if(v) && irq_deliverable(v))
+		inject_irq_or_resume(v, r);
+}

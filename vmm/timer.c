@@ -1,0 +1,80 @@
+/*
+ * The timer thread: a second thread in the VM's task that sleeps until
+ * the virtual PIT's next expiry (the microkernel's IPC timeouts, 1 ms
+ * ticks) and raises the vCPU's IRQ_BIT_TIMER (vcpu_signal). The vCPU
+ * turns that bit into IRQ 0 at the virtual PIC (inject.c). Programming
+ * the PIT wakes the thread so a new deadline takes effect at once.
+ */
+#include "vmm.h"
+
+#define TIMER_IDLE_TICKS	10
+
+u64 pit_advance(u64 now);
+static u64 hz;
+static char timer_stack[8192] __attribute__((aligned(16)));
+
+u64 tsc_hz(void)
+{
+	if (!hz) {
+		u64 per_tick = 0;
+
+		sys_time(&per_tick);
+		hz = per_tick * 1000;	/* one microkernel tick is 1 ms */
+	}
+	return hz;
+}
+
+static u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+static void noreturn timer_thread(void)
+{
+	u64 per_tick = tsc_hz() / 1000;
+
+	for (;;) {
+		u64 d = pit_next_deadline(), now = rdtsc(), ticks;
+		struct ipc_msg m = { 0 };
+
+		if (d && now >= d) {
+			sys_vcpu_signal(SLOT_SELF_THREAD, IRQ_BIT_TIMER);
+			pit_advance(now);
+			continue;
+		}
+		ticks = d ? (d - now + per_tick - 1) / per_tick
+			  : TIMER_IDLE_TICKS;
+		ipc_wait(&m, NULL, ticks ? ticks : 1);
+	}
+}
+
+void timer_start(void)
+{
+	u64 ip = (u64)timer_thread, sp = (u64)(timer_stack + sizeof(timer_stack));
+	long err;
+
+	tsc_hz();
+	err = sys_thread_create(SLOT_SELF_TASK, SLOT_TIMER_THREAD);
+	if (!err)
+		err = sys_thread_control(SLOT_TIMER_THREAD, SLOT_PARENT, 0,
+					 TC_SET_PAGER);
+	if (!err)
+		err = sys_thread_exregs(SLOT_TIMER_THREAD, &ip, &sp,
+					EX_SET_IP | EX_SET_SP, NULL);
+	if (!err)
+		err = sys_thread_control(SLOT_TIMER_THREAD, 0, 0, TC_START);
+	if (err)
+		vmm_fatal("cannot start the timer thread (%ld)", err);
+}
+
+/* Wake the timer thread if it sleeps; it re-reads the deadline. */
+void timer_kick(void)
+{
+	struct ipc_msg m = { 0 };
+
+	if (hz)
+		ipc_send(SLOT_TIMER_THREAD, &m, 0);
+}

@@ -1,0 +1,130 @@
+/*
+ * The microkernel's upcalls (abi/vcpu.h): every exception, page fault and
+ * system call of the guest, and virtual interrupts. Three contexts can be
+ * interrupted:
+ *
+ *  - guest user code (the event came from SLOT_USER_TASK): a SYSCALL
+ *    enters the guest kernel at its LSTAR, a page fault fills the soft
+ *    TLB or becomes the guest's #PF, anything else goes through the
+ *    guest's IDT;
+ *  - guest kernel code (own task, outside the VMM's text): the same, and
+ *    #GP/#UD on a sensitive instruction the afterburner missed is
+ *    decoded, emulated and counted (trap-and-emulate fallback);
+ *  - the VMM itself: only a virtual interrupt may arrive there (while a
+ *    site's emulation runs with the guest's interrupts on); its pending
+ *    bits are latched for the next delivery check and the VMM goes on
+ *    exactly where it was. An idle vCPU (hlt) is woken instead.
+ */
+#include "vmm.h"
+
+static bool in_vmm_text(u64 rip)
+{
+	u64 a = rip >= VMM_BASE ? rip : rip + VMM_ALIAS_OFFSET;
+
+	return a >= (u64)vmm_text_start && a < (u64)vmm_text_end;
+}
+
+static bool has_error_code(unsigned vector)
+{
+	return vector == VEC_DF || (vector >= VEC_TS && vector <= VEC_PF) ||
+	       vector == 17 || vector == 21 || vector == 29 || vector == 30;
+}
+
+static void noreturn
+page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr, u64 error)
+{
+	bool user = v->cpl == 3;
+	u64 pf_error;
+
+	counters[CNT_PAGE_FAULTS]++;
+	switch (softtlb_fill(addr, error, user, &pf_error)) {
+	case TLB_MAPPED:
+		guest_resume(v, r);
+	case TLB_GUEST_FAULT:
+		counters[CNT_GUEST_FAULTS]++;
+		v->cr2 = addr;
+		inject_exception(v, r, VEC_PF, true, pf_error);
+	case TLB_BAD:
+		break;
+	}
+	vmm_fatal("guest %s access to %lx at rip %lx maps no guest RAM",
+		  user ? "user" : "kernel", addr, r->rip);
+}
+
+/* #GP or #UD in the guest kernel: a sensitive instruction without site? */
+static void noreturn
+trap_and_emulate(struct vcpu *v, struct vcpu_regs *r, unsigned vector,
+		 u64 error)
+{
+	u8 bytes[15];
+	unsigned n = 0;
+	struct insn in;
+	u64 start = r->rip;
+
+	while (n < sizeof(bytes) && guest_read(start + n, &bytes[n], 1) == 0)
+		n++;
+	if (n == 0 || insn_decode(bytes, n, &in))
+		inject_exception(v, r, vector, vector == VEC_GP, error);
+	counters[CNT_TRAP_EMULATIONS]++;
+	if (counters[CNT_TRAP_EMULATIONS] <= 10)
+		printf("vmm: trapped unannotated %s at %lx\n",
+		       insn_kind_name(in.kind), start);
+	r->rip = start + in.len;
+	emulate(v, r, &in, start);
+	inject_irq_or_resume(v, r);
+}
+
+static void noreturn
+guest_event(struct vcpu *v, struct vcpu_state *st, struct vcpu_regs *r)
+{
+	unsigned vector = st->vector;
+
+	switch (st->cause) {
+	case VCPU_CAUSE_SYSCALL:
+		counters[CNT_SYSCALLS]++;
+		emulate_syscall(v, r);
+	case VCPU_CAUSE_IRQ:
+		counters[CNT_IRQS]++;
+		inject_irq_or_resume(v, r);
+	case VCPU_CAUSE_EXCEPTION:
+		if (vector == VEC_PF)
+			page_fault(v, r, st->fault_addr, st->error);
+		if (v->cpl == 0 && (vector == VEC_GP || vector == VEC_UD))
+			trap_and_emulate(v, r, vector, st->error);
+		inject_exception(v, r, vector, has_error_code(vector),
+				 st->error);
+	}
+	vmm_fatal("upcall with unknown cause %lu", st->cause);
+}
+
+void noreturn upcall_dispatch(struct vcpu_state *st)
+{
+	struct vcpu *v = vcpu_current();
+	struct vcpu_regs r = st->regs;
+
+	counters[CNT_UPCALLS]++;
+	if (st->from != CAP_NONE) {
+		/* guest user mode: it may have changed its bases itself */
+		v->fs_base = r.fs_base;
+		v->gs_base = r.gs_base;
+		guest_event(v, st, &r);
+	}
+	if (!in_vmm_text(r.rip)) {
+		vcpu_set_if(v, st->saved_flags & VCPU_F_IRQ);
+		guest_event(v, st, &r);
+	}
+	if (v->idle) {
+		v->idle = false;
+		r = v->idle_regs;
+		vcpu_set_if(v, true);
+		counters[CNT_IRQS]++;
+		inject_irq_or_resume(v, &r);
+	}
+	if (st->cause != VCPU_CAUSE_IRQ)
+		vmm_fatal("exception %lu (error %lx, address %lx) in the VMM at %lx",
+			  st->vector, st->error, st->fault_addr, r.rip);
+	v->irq_latched |= __atomic_exchange_n(&st->pending, 0,
+					      __ATOMIC_SEQ_CST);
+	sys_vcpu_resume_flags(CAP_NONE, st->saved_flags & VCPU_F_RESUME_MASK);
+	vmm_fatal("cannot resume the VMM");
+}
