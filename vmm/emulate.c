@@ -118,8 +118,12 @@ static void noreturn idle(struct vcpu *v, struct vcpu_regs *r)
 	v->idle = true;
 	for (;;) {
 		/* From here on a virtual interrupt upcalls: upcall.c wakes us. */
-		vcpu_set_if(v, true);
+		vcpu_open_irq_window(v);
 		if (v->state->pending || v->irq_latched) {
+			/* close the window again: we may be on the upcall stack */
+			v->in_upcall = true;
+			v->upcall_if = true;
+			*(volatile u8 *)&v->state->flags = 0;
 			v->idle = false;
 			inject_irq_or_resume(v, &v->idle_regs);
 		}

@@ -38,6 +38,7 @@ void noreturn guest_resume(struct vcpu *v,
 	if (user || vcpu_if(v))
 		flags |= VCPU_F_IRQ;
 	/* No upcall may overwrite regs from here until the resume. */
+	v->in_upcall = false;
 	vcpu_set_if(v, false);
 	st->regs = *r;
 	st->regs.rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;

@@ -103,16 +103,19 @@ void noreturn upcall_dispatch(struct vcpu_state *st)
 	struct vcpu_regs r = st->regs;
 
 	counters[CNT_UPCALLS]++;
+	if (st->from != CAP_NONE || !in_vmm_text(r.rip) || v->idle) {
+		v->in_upcall = true;
+		v->upcall_if = st->from == CAP_NONE &&
+			       (st->saved_flags & VCPU_F_IRQ);
+	}
 	if (st->from != CAP_NONE) {
 		/* guest user mode: it may have changed its bases itself */
 		v->fs_base = r.fs_base;
 		v->gs_base = r.gs_base;
 		guest_event(v, st, &r);
 	}
-	if (!in_vmm_text(r.rip)) {
-		vcpu_set_if(v, st->saved_flags & VCPU_F_IRQ);
+	if (!in_vmm_text(r.rip))
 		guest_event(v, st, &r);
-	}
 	if (v->idle) {
 		v->idle = false;
 		r = v->idle_regs;

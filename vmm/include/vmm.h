@@ -101,6 +101,7 @@ struct vcpu {
 	u64 star, lstar, cstar, sfmask, tsc_aux, pat;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
 	u64 dr[8];
+	bool in_upcall, upcall_if;	/* see vcpu_if() */
 	bool idle;			/* hlt with interrupts on: waiting */
 	struct vcpu_regs idle_regs;	/* where to go on when idle ends */
 	volatile u64 irq_latched;	/* pending bits taken while in VMM code */
@@ -108,15 +109,32 @@ struct vcpu {
 
 enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
 
-/* The virtual interrupt flag is the state area's VCPU_F_IRQ byte. */
+/*
+ * The virtual interrupt flag is the state area's VCPU_F_IRQ byte while
+ * the guest or a site's emulation runs. During an upcall the byte must
+ * stay 0 (an interrupt would upcall again onto the same stack), so the
+ * guest's flag lives in upcall_if until guest_resume() hands it to the
+ * microkernel with the resume.
+ */
 static inline bool vcpu_if(struct vcpu *v)
 {
+	if (v->in_upcall)
+		return v->upcall_if;
 	return *(volatile u8 *)&v->state->flags != 0;
 }
 
 static inline void vcpu_set_if(struct vcpu *v, bool on)
 {
-	*(volatile u8 *)&v->state->flags = on;
+	if (v->in_upcall)
+		v->upcall_if = on;
+	else
+		*(volatile u8 *)&v->state->flags = on;
+}
+
+/* Let virtual interrupts upcall now, whatever context we are in. */
+static inline void vcpu_open_irq_window(struct vcpu *v)
+{
+	*(volatile u8 *)&v->state->flags = 1;
 }
 
 /* The VM as a whole. */
