@@ -2,10 +2,11 @@
  * Starting the root task: load boot module 0 (a static ELF64 executable)
  * into fresh pages, give it a stack and the boot information page, and
  * install the capabilities that carry all authority: its own task and
- * thread, every I/O port and every interrupt line. Its memory grows from
- * its physical window on demand (map.c).
+ * thread, every I/O port, every interrupt line and the IOMMU. Its memory
+ * grows from its physical window on demand (map.c).
  */
 #include <lib.h>
+#include <dma.h>
 #include <irq.h>
 #include <kmem.h>
 #include <map.h>
@@ -98,6 +99,9 @@ void root_task_start(struct boot_info *bi)
 	for (u32 i = 0; i < IRQ_LINES; i++)
 		cap_install(t, SLOT_ROOT_IRQ + i, irq_object(i), CAPT_IRQ,
 			    CR_ALL, i);
+	if (iommu_present())
+		cap_install(t, SLOT_ROOT_IOMMU, iommu_object(), CAPT_IOMMU,
+			    CR_ALL, 0);
 
 	th->state = TS_READY;
 	sched_ready(th);

@@ -1,10 +1,11 @@
 /*
  * The kernel's entry from boot.S, in the higher half with the boot page
  * tables. Reads like the boot order: console, CPU tables, memory,
- * interrupts and timer, scheduler, then the root task, which gets all
+ * interrupts, IOMMU and timer, scheduler, then the root task, which gets all
  * resources and starts everything else.
  */
 #include <lib.h>
+#include <dma.h>
 #include <irq.h>
 #include <pmem.h>
 #include <sched.h>
@@ -31,6 +32,7 @@ noreturn void kernel_main(u32 magic, u32 mb_info)
 	pmem_init(mb_info, &boot_info);	/* memory map, kernel pool, root RAM */
 	apic_init();			/* mask the 8259s, enable the local APIC */
 	irq_init();			/* IOAPIC lines masked until attached */
+	iommu_init();			/* DMA blocked until devices are assigned */
 	apic_timer_start(TICK_HZ);	/* periodic tick */
 	boot_info.tsc_per_tick = apic_tsc_per_tick();
 	sched_init();			/* idle thread */

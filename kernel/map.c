@@ -3,7 +3,9 @@
  * page into another task (a child node in the mapping database); SYS_UNMAP
  * takes back every mapping derived from the caller's pages, transitively,
  * and reports whether they were referenced or written. The root task's
- * pages come from its physical window, filled on first touch.
+ * pages come from its physical window, filled on first touch or on the
+ * first map of the page. Device memory (PCI BARs) reaches tasks this way,
+ * uncached.
  */
 #include <lib.h>
 #include <map.h>
@@ -51,14 +53,24 @@ static long install(struct space *dst, u64 dst_va, struct mapnode *parent,
 	return 0;
 }
 
+static bool source_present(struct space *src, u64 va, struct pte_ref *r)
+{
+	return space_walk(src, va, false, r) && *r->node && (*r->pte & PTE_P);
+}
+
 long map_page(struct space *src, u64 src_va, struct space *dst, u64 dst_va,
 	      unsigned rights)
 {
 	struct pte_ref r;
 	u64 pte;
 
-	if (!space_walk(src, src_va, false, &r) || !*r.node ||
-	    !(*r.pte & PTE_P))
+	/*
+	 * The root task may pass on window pages it never touched: device
+	 * memory (a PCI BAR) is granted without reading its registers.
+	 */
+	if (!source_present(src, src_va, &r) &&
+	    (!src->task->is_root || !map_root_window_fault(src, src_va) ||
+	     !source_present(src, src_va, &r)))
 		return -E_NOMAP;
 	if (src == dst && src_va == dst_va)
 		return -E_INVAL;

@@ -4,9 +4,11 @@
  * node. Revocation walks a subtree iteratively (no recursion on the small
  * kernel stack, whatever the depth), clears each page-table entry and
  * collects its accessed/dirty bits (Intel SDM Vol. 3A 4.8), so the caller
- * learns whether anyone downstream used or wrote the page.
+ * learns whether anyone downstream used or wrote the page. A node's IOVA
+ * entry in its task's DMA domain goes with it (dma.c).
  */
 #include <lib.h>
+#include <dma.h>
 #include <kmem.h>
 #include <mapdb.h>
 #include <space.h>
@@ -43,6 +45,8 @@ static unsigned node_destroy(struct mapnode *n)
 	struct pte_ref r;
 	unsigned st = 0;
 
+	if (n->dma_mapped)
+		dma_node_revoke(n);	/* the device loses it with the CPU */
 	if (space_walk(n->space, n->va, false, &r) && *r.node == n) {
 		if (*r.pte & PTE_A)
 			st |= UNMAP_REFERENCED;

@@ -6,6 +6,7 @@
  * the rest to the root task through its boot information.
  */
 #include <lib.h>
+#include <dma.h>
 #include <kmem.h>
 #include <pmem.h>
 #include <abi/boot.h>
@@ -163,7 +164,7 @@ enum phys_kind pmem_classify(u64 p)
 {
 	if (p >= 0xfec00000 && p < 0xfec01000)	/* IOAPIC */
 		return PHYS_KERNEL;
-	if (p >= 0xfed90000 && p < 0xfed91000)	/* QEMU intel-iommu */
+	if (iommu_owns_phys(p))			/* found in the DMAR table */
 		return PHYS_KERNEL;
 	if (p >= 0xfee00000 && p < 0xfef00000)	/* local APIC */
 		return PHYS_KERNEL;

@@ -6,6 +6,7 @@
  */
 #include <lib.h>
 #include <cap.h>
+#include <dma.h>
 #include <ipc.h>
 #include <irq.h>
 #include <map.h>
@@ -84,6 +85,10 @@ static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_VCPU_RESUME] = sys_vcpu_resume,
 	[SYS_VCPU_SIGNAL] = sys_vcpu_signal,
 	[SYS_TASK_UNMAP] = sys_task_unmap,
+	[SYS_DMA_MAP] = sys_dma_map,
+	[SYS_DMA_UNMAP] = sys_dma_unmap,
+	[SYS_DMA_ASSIGN] = sys_dma_assign,
+	[SYS_DMA_FAULTS] = sys_dma_faults,
 };
 
 void syscall_dispatch(struct frame *f)

@@ -18,6 +18,7 @@
 #define SLOT_ROOT_IOPORT	3	/* all 65536 I/O ports */
 #define SLOT_ROOT_IRQ		4	/* first of IRQ_LINES interrupt caps */
 #define IRQ_LINES		24
+#define SLOT_ROOT_IOMMU		28	/* assigns PCI devices to DMA domains */
 
 /* Pseudo slots for SYS_IPC. */
 #define CAP_NONE	(~0ul)		/* no send phase / open receive */
@@ -28,10 +29,12 @@
 #define CAPT_THREAD	2
 #define CAPT_IOPORT	3
 #define CAPT_IRQ	4
+#define CAPT_IOMMU	5
 
 /* Rights; a copy can only drop rights. */
 #define CR_SEND		(1u << 0)	/* thread: IPC to it */
-#define CR_CONTROL	(1u << 1)	/* thread: control/exregs; task: map into, create threads */
+#define CR_CONTROL	(1u << 1)	/* thread: control/exregs; task: map into, create
+					 * threads, read DMA faults; iommu: assign */
 #define CR_GRANT	(1u << 2)	/* may be copied to other tasks */
 #define CR_ALL		(CR_SEND | CR_CONTROL | CR_GRANT)
 

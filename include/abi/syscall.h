@@ -32,7 +32,12 @@
 #define SYS_VCPU_RESUME		18	/* (task or CAP_NONE) */
 #define SYS_VCPU_SIGNAL		19	/* (thread, bit): raise a virtual irq */
 #define SYS_TASK_UNMAP		20	/* (task, start, end): flush a range */
-#define SYS_COUNT		21
+/* 21-23: reserved for the VMM calls */
+#define SYS_DMA_MAP		24	/* (va, iova, npages, rights): see dma.h */
+#define SYS_DMA_UNMAP		25	/* (iova, npages) */
+#define SYS_DMA_ASSIGN		26	/* (iommu_cap, task or CAP_NONE, bdf) */
+#define SYS_DMA_FAULTS		27	/* (task) -> count, address, info */
+#define SYS_COUNT		28
 
 /* SYS_THREAD_CONTROL flags. */
 #define TC_SET_PAGER	(1u << 0)
@@ -69,6 +74,7 @@
 #define STAT_TOTAL_TSC		7	/* TSC cycles since boot */
 #define STAT_KMEM_FREE		8	/* free kernel pages */
 #define STAT_CONTEXT_SWITCHES	9
-#define STAT_COUNT		10
+#define STAT_DMA_FAULTS		10	/* DMA requests the IOMMU blocked */
+#define STAT_COUNT		11
 
 #endif

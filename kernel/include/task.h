@@ -1,6 +1,6 @@
 /*
  * Tasks (task.c): a protection domain = an address space, a capability
- * table, an I/O permission bitmap and a kernel-memory quota.
+ * table, an I/O permission bitmap, a DMA domain and a kernel-memory quota.
  */
 #ifndef TASK_H
 #define TASK_H
@@ -8,12 +8,15 @@
 #include <cap.h>
 #include <space.h>
 
+struct dma_domain;
+
 struct task {
 	struct space space;
 	struct cap caps[CAP_SLOTS];
 	u64 kmem_limit;		/* bytes this task may hold */
 	u64 kmem_used;
 	u8 *io_bitmap;		/* NULL: no ports; else 8 KiB, bit set = denied */
+	struct dma_domain *dma;	/* NULL until first used (dma.c) */
 	u32 id;
 	bool is_root;
 };

@@ -26,7 +26,7 @@ static void report_stats(void)
 	static const char *const names[STAT_COUNT] = {
 		"syscalls", "ipcs", "faults", "upcalls", "space_switches",
 		"ticks", "idle_tsc", "total_tsc", "kmem_free_pages",
-		"context_switches",
+		"context_switches", "dma_faults",
 	};
 	u64 v[STAT_COUNT] = { 0 };
 	bool ok = true;

@@ -50,6 +50,12 @@ u64 apic_tsc_per_tick(void)
 	return tsc_per_tick;
 }
 
+/* The local APIC id, as MSI destinations name it (Vol. 3A 12.4.6). */
+u32 apic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
 void apic_init(void)
 {
 	outb(0x21, 0xff);	/* mask both 8259s */

@@ -2,7 +2,8 @@
  * Interrupt and exception dispatch. Exceptions from user mode go to the
  * faulting thread's pager (fault.c); exceptions in the kernel are bugs and
  * panic with the registers. The timer drives the scheduler; device
- * interrupts become messages (irq.c).
+ * interrupts become messages (irq.c); the IOMMU's fault event is read
+ * by its driver (iommu.c).
  */
 #include <lib.h>
 #include <fault.h>
@@ -13,6 +14,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/frame.h>
+#include <arch/iommu.h>
 
 static noreturn void kernel_exception(struct frame *f)
 {
@@ -37,6 +39,9 @@ void trap_dispatch(struct frame *f)
 		sched_tick();
 	} else if (v >= VECTOR_IRQ_BASE && v < VECTOR_IRQ_BASE + 24) {
 		irq_handle(v - VECTOR_IRQ_BASE);
+		apic_eoi();
+	} else if (v == VECTOR_IOMMU_FAULT) {
+		iommu_fault_irq();
 		apic_eoi();
 	} else if (v == VECTOR_SPURIOUS) {
 		return;

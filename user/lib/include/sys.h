@@ -9,6 +9,7 @@
 #include <types.h>
 #include <abi/boot.h>
 #include <abi/cap.h>
+#include <abi/dma.h>
 #include <abi/errno.h>
 #include <abi/ipc.h>
 #include <abi/map.h>
@@ -183,6 +184,38 @@ static inline long sys_task_unmap(u64 task, u64 start, u64 end)
 static inline long sys_vcpu_signal(u64 thread, u64 bit)
 {
 	return syscall6(SYS_VCPU_SIGNAL, thread, bit, 0, 0, 0, 0).status;
+}
+
+/* DMA domains (abi/dma.h). */
+static inline long sys_dma_map(u64 va, u64 iova, u64 npages, u64 rights)
+{
+	return syscall6(SYS_DMA_MAP, va, iova, npages, rights, 0, 0).status;
+}
+
+static inline long sys_dma_unmap(u64 iova, u64 npages)
+{
+	return syscall6(SYS_DMA_UNMAP, iova, npages, 0, 0, 0, 0).status;
+}
+
+static inline long sys_dma_assign(u64 iommu, u64 task, u64 bdf)
+{
+	return syscall6(SYS_DMA_ASSIGN, iommu, task, bdf, 0, 0, 0).status;
+}
+
+struct dma_fault_info {
+	u64 count, addr, info;	/* info: DMA_FAULT_* */
+};
+
+static inline long sys_dma_faults(u64 task, struct dma_fault_info *fi)
+{
+	struct sys_ret r = syscall6(SYS_DMA_FAULTS, task, 0, 0, 0, 0, 0);
+
+	if (r.status == 0 && fi) {
+		fi->count = r.r1;
+		fi->addr = r.r2;
+		fi->info = r.r3;
+	}
+	return r.status;
 }
 
 /* IPC: the message lives in registers; struct ipc_msg mirrors them. */
