@@ -51,6 +51,7 @@ int main(const struct boot_info *bi)
 	printf("root: started, %lu modules, %lu KiB of kernel memory\n",
 	       bi->nr_modules, bi->kmem_quota * 4);
 	memory_init(bi);
+	device_init();
 	measure_idle();
 	nr_children = bi->nr_modules;
 	for (unsigned i = 1; i < bi->nr_modules; i++) {

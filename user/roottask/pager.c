@@ -1,7 +1,8 @@
 /*
  * The root task's service loop: page faults of the tasks it started
  * (image pages from the loaded copy, heap and stack pages freshly
- * allocated and zeroed) and their requests (exit, I/O ports, IRQs). A
+ * allocated and zeroed) and their requests (exit, I/O ports, IRQs,
+ * devices). A
  * fault the root task cannot resolve is reported and left unanswered: that
  * thread stays blocked, every other task goes on.
  */
@@ -80,6 +81,8 @@ static bool request(unsigned idx, struct ipc_msg *m)
 					   ROOT_SLOT_CHILD_TASK(idx), m->w[1],
 					   CR_CONTROL, 8);
 		break;
+	case REQ_DEVICE:
+		return device_request(idx, m);
 	case REQ_PING:
 		err = 0;
 		break;

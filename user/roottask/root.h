@@ -1,7 +1,8 @@
 /*
  * The root task: owner of all memory, ports and interrupt lines at boot.
  * memory.c hands out physical frames, loader.c turns boot modules into
- * tasks, pager.c serves their page faults and requests.
+ * tasks, pager.c serves their page faults and requests, device.c gives
+ * PCI devices to the tasks its policy names.
  */
 #ifndef ROOT_H
 #define ROOT_H
@@ -33,6 +34,8 @@ struct child {
 	bool done;
 	bool faulted;
 	long status;
+	bool has_device;	/* device.c gave it the PCI function `device` */
+	u16 device;
 };
 
 extern struct child children[MAX_CHILDREN];
@@ -51,6 +54,8 @@ int child_run(unsigned idx, u64 entry);
 bool vm_module(const struct boot_module *m);
 int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left);
 #define VM_MODULES	3	/* after the VMM: kernel, initramfs, cmdline */
+void device_init(void);
+bool device_request(unsigned idx, struct ipc_msg *m);
 void pager_loop(void);
 
 #endif

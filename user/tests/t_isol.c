@@ -67,6 +67,17 @@ int main(void)
 	t_result("isol.ioport", ok,
 		 "in/out fault without a grant; a grant covers only its task and ports");
 
+	/* devices: the root task's policy names another task for the edu */
+	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_DEVICE, 0),
+			      .w = { DEV_GET, 0x1234u << 16 | 0x11e8 } };
+	e = ipc_call(SLOT_PARENT, &m, 500);
+	ok = e == 0 && (long)m.w[0] == -E_PERM;
+	e = child_cmd(&c, CMD_READ, CHILD_DEVICE_BASE, 0, 0, 0, &m);
+	ok &= fault_is(&m, e, LABEL_PAGE_FAULT, CHILD_DEVICE_BASE);
+	child_restart();
+	t_result("isol.device", ok,
+		 "the root task refuses the edu device to a task its policy does not name");
+
 	/* privileged instructions */
 	e = child_cmd(&c, CMD_CLI, 0, 0, 0, 0, &m);
 	ok = fault_is(&m, e, LABEL_EXCEPTION, 13);
