@@ -1,7 +1,10 @@
 /*
  * System-call fuzzer: a child task issues FUZZ_CALLS random calls with
  * random arguments (biased towards slot numbers, its own addresses, the
- * kernel's range and boundary values). It holds caps to its own task and
+ * kernel's range, small page-aligned values such as IOVAs, and boundary
+ * values). Every number below SYS_COUNT + 2 is drawn, the DMA calls
+ * included: dma_map may really fill the child's domain with its own
+ * pages, which repair() then revokes by mapping them again. It holds caps to its own task and
  * thread, so it can create, map, unmap, halt and reprogram itself. We are
  * its pager: whatever it breaks in itself (unmapped code, a halted or
  * blocked thread, a bad pager) we repair and restart it. The kernel must
@@ -21,7 +24,7 @@ static u64 pick_arg(u64 *seed)
 {
 	u64 r = rand_next(seed);
 
-	switch (r % 10) {
+	switch (r % 11) {
 	case 0:
 	case 1:
 	case 2:
@@ -36,6 +39,8 @@ static u64 pick_arg(u64 *seed)
 		return ~0ul - ((r >> 8) % 4);
 	case 7:
 		return COUNTER_VA;
+	case 8:
+		return ((r >> 8) % 64) * PAGE_SIZE;	/* IOVAs, small counts */
 	default:
 		return r;
 	}
