@@ -94,8 +94,6 @@ bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 
 bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
-	u32 lo, hi;
-
 	switch (msr) {
 	case MSR_EFER: *val = v->efer; return true;
 	case MSR_STAR: *val = v->star; return true;
@@ -112,8 +110,7 @@ bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_SYSENTER_EIP: *val = v->sysenter_eip; return true;
 	case MSR_MISC_ENABLE: *val = 1; return true;	/* fast strings */
 	case MSR_TSC:
-		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		*val = (u64)hi << 32 | lo;
+		*val = rdtsc();
 		return true;
 	}
 	return false;	/* #GP, as for an MSR the CPU does not have */

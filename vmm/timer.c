@@ -24,14 +24,6 @@ u64 tsc_hz(void)
 	return hz;
 }
 
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 static void noreturn timer_thread(void)
 {
 	u64 per_tick = tsc_hz() / 1000;

@@ -28,14 +28,6 @@ static u8 port61;
 static volatile u64 deadline;	/* channel 0's next expiry (TSC), 0: none */
 static volatile u64 period;	/* TSC per period, 0: one-shot */
 
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 static u64 elapsed(struct channel *c)
 {
 	return (rdtsc() - c->start) * PIT_HZ / tsc_hz();

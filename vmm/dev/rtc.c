@@ -22,14 +22,6 @@ static unsigned from_bcd(u8 v)
 	return (v >> 4) * 10 + (v & 15);
 }
 
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 static bool leap(unsigned y)
 {
 	return (y % 4 == 0 && y % 100) || y % 400 == 0;

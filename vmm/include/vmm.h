@@ -256,6 +256,14 @@ void pit_timer_expired(void);
 u64 pit_next_deadline(void);
 void uart_flush(void);
 
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
 /* timer.c */
 #define IRQ_BIT_TIMER	0	/* pending bit the timer thread raises */
 void timer_start(void);
