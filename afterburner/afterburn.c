@@ -9,6 +9,7 @@
  * minimum length, and a {start, end} record in section .afterburn (SPEC
  * 4.2). The walk is: lex.c splits lines into statements, directive.c keeps
  * mode/section/macro state, insn.c parses instructions, sensitive.c decides,
+ * macro_param.c follows mnemonics that are macro parameters ("\op"), and
  * emit.c splices the annotations into the untouched input text.
  */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "emit.h"
 #include "insn.h"
 #include "lex.h"
+#include "macro_param.h"
 #include "sensitive.h"
 
 /* A site found but not yet emitted: it may still fuse with the next one. */
@@ -36,6 +38,7 @@ struct afterburn {
 	struct lex_source src;
 	struct asm_state as;
 	struct emitter em;
+	struct macro_params mp;
 	struct pending_site site;
 	int elf64;		/* 64-bit object (--mode=64): records possible */
 	int have_prefix;	/* a prefix-only statement ("rep;") is pending */
@@ -123,6 +126,7 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
 		afterburn_error(ab, line->file, line->lineno, err, text, len);
 		return;
 	}
+	macro_params_directive(&ab->mp, text, n, text + a, len - a);
 	if (n == 5 && strncmp(text, ".byte", 5) == 0 && afterburn_code64(ab) &&
 	    ab->as.cur.exec) {
 		uint8_t bytes[16];
@@ -305,6 +309,56 @@ static void afterburn_insn(struct afterburn *ab, struct lex_line *line,
 	site_found(ab, row, start, line->start + off + len, nr_labels, 0);
 }
 
+/*
+ * A statement whose mnemonic is a macro parameter: only the end of the
+ * input tells which words the macro receives, so it is kept for
+ * afterburn_param_sites. A site open before it does not fuse with it.
+ */
+static void afterburn_param_stmt(struct afterburn *ab, struct lex_line *line,
+				 size_t off, size_t len, size_t param_off,
+				 size_t param_len, int group, int nr_labels)
+{
+	struct mp_site site = {
+		.start = line->start + off,
+		.end = line->start + off + len,
+		.text = line->clean + off,
+		.len = len,
+		.param_off = param_off,
+		.param_len = param_len,
+		.group = group,
+		.intel = ab->as.intel,
+		.after_sti = ab->site.open && !nr_labels &&
+			     (ab->site.row->flags & SENS_FLAG_FUSE),
+		.file = (char *)line->file,
+		.lineno = line->lineno,
+	};
+
+	site_close(ab);
+	if (ab->have_prefix && !nr_labels)
+		site.start = ab->prefix_start;
+	ab->have_prefix = 0;
+	if (afterburn_code64(ab) && ab->as.cur.exec)
+		macro_params_add_site(&ab->mp, &site);
+}
+
+/* After the input: the parameter statements get their arms. */
+static void afterburn_param_sites(struct afterburn *ab)
+{
+	macro_params_resolve(&ab->mp);
+	for (int i = 0; i < ab->mp.nr_sites; i++) {
+		const struct mp_site *s = &ab->mp.sites[i];
+		const char *why = NULL;
+
+		if (macro_params_emit(&ab->mp, s, &ab->em, &why)) {
+			fprintf(stderr, "afterburn: out of memory\n");
+			exit(2);
+		}
+		if (why)
+			afterburn_error(ab, s->file, s->lineno, why, s->text,
+					s->len);
+	}
+}
+
 static void afterburn_statement(struct afterburn *ab, struct lex_line *line,
 				const struct lex_stmt *stmt)
 {
@@ -312,6 +366,8 @@ static void afterburn_statement(struct afterburn *ab, struct lex_line *line,
 	int nr_labels;
 	size_t skip = lex_skip_labels(text, stmt->len, &nr_labels);
 	size_t off = stmt->off + skip, len = stmt->len - skip;
+	size_t param_off, param_len;
+	int group;
 
 	if (nr_labels)
 		ab->have_prefix = 0;
@@ -323,6 +379,15 @@ static void afterburn_statement(struct afterburn *ab, struct lex_line *line,
 	if (text[0] == '.' && len > 1 && text[1] != '=' && text[1] != ' ') {
 		ab->have_prefix = 0;
 		afterburn_directive(ab, line, off, len, nr_labels);
+		return;
+	}
+	macro_params_invocation(&ab->mp, text, len,
+				asm_is_macro(&ab->as, text,
+					     strcspn(text, " \t;")));
+	if (macro_params_statement(&ab->mp, text, len, &param_off,
+				   &param_len, &group)) {
+		afterburn_param_stmt(ab, line, off, len, param_off, param_len,
+				     group, nr_labels);
 		return;
 	}
 	afterburn_insn(ab, line, off, len, nr_labels);
@@ -343,6 +408,7 @@ static int afterburn_run(struct afterburn *ab)
 			afterburn_statement(ab, &line, &line.stmts[i]);
 	}
 	site_close(ab);
+	afterburn_param_sites(ab);
 	if (lex_finish(&ab->src, &err))
 		afterburn_error(ab, ab->src.comment_file,
 				ab->src.comment_lineno, err, NULL, 0);
@@ -389,6 +455,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	asm_state_init(&ab.as, mode);
+	macro_params_init(&ab.mp);
 	ab.elf64 = mode == 64;
 	emit_init(&ab.em, ab.src.buf, ab.src.len);
 	if (afterburn_run(&ab))

@@ -97,13 +97,14 @@ static char *emit_format(const char *fmt, unsigned long l, unsigned int min)
 	return asprintf(&s, fmt, a) < 0 ? NULL : s;
 }
 
+static const char close_fmt[] =
+	"; %lu: .nops -((%u-(%lub-%lub))>0)*(%u-(%lub-%lub)); %lu: ; "
+	".pushsection .afterburn,\"a\"; .balign 8; "
+	".quad %lub, %lub; .popsection";
+
 int emit_site(struct emitter *em, size_t start, size_t end,
 	      unsigned int min_len, int quoted)
 {
-	static const char close_fmt[] =
-		"; %lu: .nops -((%u-(%lub-%lub))>0)*(%u-(%lub-%lub)); %lu: ; "
-		".pushsection .afterburn,\"a\"; .balign 8; "
-		".quad %lub, %lub; .popsection";
 	static const char close_quoted_fmt[] =
 		"; %lu: .nops -((%u-(%lub-%lub))>0)*(%u-(%lub-%lub)); %lu: ; "
 		".pushsection .afterburn; .balign 8; "
@@ -114,6 +115,42 @@ int emit_site(struct emitter *em, size_t start, size_t end,
 		return -1;
 	return emit_insert(em, end, emit_format(quoted ? close_quoted_fmt :
 						close_fmt, em->label, min_len));
+}
+
+int emit_site_param(struct emitter *em, size_t start, size_t end,
+		    const char *param, size_t param_len,
+		    const char *const *words, const unsigned int *min_lens,
+		    int nr_arms)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -1;
+	for (int i = 0; i < nr_arms; i++) {
+		char *close = emit_format(close_fmt, em->label, min_lens[i]);
+
+		if (!close) {
+			fclose(f);
+			free(text);
+			return -1;
+		}
+		fprintf(f, "; .ifeqs \"%.*s\",\"%s\"%s; .endif",
+			(int)param_len, param, words[i], close);
+		free(close);
+	}
+	if (fclose(f)) {
+		free(text);
+		return -1;
+	}
+	em->nr_sites++;
+	if (emit_insert(em, start, emit_format("%lu: ", em->label, 0))) {
+		free(text);
+		return -1;
+	}
+	return emit_insert(em, end, text);
 }
 
 int emit_declare(struct emitter *em, size_t off)

@@ -47,6 +47,18 @@ void emit_free(struct emitter *em);
 int emit_site(struct emitter *em, size_t start, size_t end,
 	      unsigned int min_len, int quoted);
 
+/*
+ * A site whose mnemonic is the macro parameter param ("\op"): bytes
+ * [start, end) hold the statement. For each arm the annotation compares
+ * the parameter with words[i] as gas strings (.ifeqs, which also copes
+ * with arguments that hold ';' or ',') and pads to min_lens[i] only on a
+ * match; any other expansion gets just the unused label.
+ */
+int emit_site_param(struct emitter *em, size_t start, size_t end,
+		    const char *param, size_t param_len,
+		    const char *const *words, const unsigned int *min_lens,
+		    int nr_arms);
+
 /* Declare .afterburn with its flags before input byte off. */
 int emit_declare(struct emitter *em, size_t off);
 

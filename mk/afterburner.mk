@@ -10,7 +10,7 @@ AB_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
 	       -I$(AB_SRC)
 
 # The engine shared by afterburn, abcheck and the unit tests.
-AB_CORE     := sensitive insn lex directive emit
+AB_CORE     := sensitive insn lex directive emit macro_param
 AB_CORE_OBJ := $(AB_CORE:%=$(AB_OBJ)/%.o)
 AB_CHECK    := abcheck/abcheck abcheck/elf_image abcheck/disasm
 AB_CHECK_OBJ := $(AB_CHECK:%=$(AB_OBJ)/%.o)

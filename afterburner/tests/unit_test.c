@@ -1,7 +1,7 @@
 /*
  * Host unit tests of the afterburner engine: lexer (lex.c), instruction and
- * operand parser (insn.c), table matcher (sensitive.c) and label choice
- * (emit.c). Each check prints one result line, "PASS ab-unit-N text" or
+ * operand parser (insn.c), table matcher (sensitive.c), label choice and
+ * parameter sites (emit.c), and parameter mnemonics (macro_param.c). Each check prints one result line, "PASS ab-unit-N text" or
  * "FAIL ab-unit-N text", for tests/groups/10-afterburner.
  */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "emit.h"
 #include "insn.h"
 #include "lex.h"
+#include "macro_param.h"
 #include "sensitive.h"
 
 static int nr_checks, nr_failed;
@@ -203,11 +204,125 @@ static void test_labels(void)
 	      "labels: numbers that are no labels do not matter");
 }
 
+static void mp_directive(struct macro_params *mp, const char *dir,
+			 const char *args)
+{
+	macro_params_directive(mp, dir, strlen(dir), args, strlen(args));
+}
+
+static void mp_invoke(struct macro_params *mp, const char *text, int is_macro)
+{
+	macro_params_invocation(mp, text, strlen(text), is_macro);
+}
+
+static int mp_statement(struct macro_params *mp, const char *text,
+			size_t *off, size_t *len, int *group)
+{
+	return macro_params_statement(mp, text, strlen(text), off, len, group);
+}
+
+/* The arms of statement text in the current body, as "word:kind ...". */
+static const char *mp_arms(struct macro_params *mp, const char *text,
+			   char *out, size_t cap)
+{
+	struct mp_site site = { .text = (char *)text, .len = strlen(text) };
+	struct mp_arm arms[8];
+	int nr;
+
+	out[0] = 0;
+	if (!macro_params_statement(mp, text, site.len, &site.param_off,
+				    &site.param_len, &site.group))
+		return "not a parameter statement";
+	nr = macro_params_arms(mp, &site, arms, 8);
+	for (int i = 0; i < nr; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s:%s",
+			 i ? " " : "", arms[i].word, arms[i].row->name);
+	return out;
+}
+
+static void test_macro_params(void)
+{
+	struct macro_params mp;
+	size_t off, len;
+	int g, g2;
+	char b[256];
+
+	macro_params_init(&mp);
+	check(!mp_statement(&mp, "\\op", &off, &len, &g),
+	      "params: \\op outside a body is no parameter statement");
+	mp_directive(&mp, ".macro", "op_safe_regs op");
+	check(mp_statement(&mp, "\\op", &off, &len, &g) && off == 0 &&
+	      len == 3, "params: \\op in the body of its macro");
+	check(mp_statement(&mp, "rep \\op", &off, &len, &g2) && off == 4 &&
+	      g2 == g, "params: a prefix before the parameter");
+	check(!mp_statement(&mp, "\\op\\()q", &off, &len, &g) &&
+	      !mp_statement(&mp, "\\op = 1", &off, &len, &g) &&
+	      !mp_statement(&mp, "\\other", &off, &len, &g),
+	      "params: joined names, assignments, unknown names are not");
+	mp_directive(&mp, ".irpc", "op, ab");
+	check(mp_statement(&mp, "\\op", &off, &len, &g2) && g2 == g,
+	      "params: the outermost declaration of a name wins");
+	mp_directive(&mp, ".endr", "");
+	mp_invoke(&mp, "op_safe_regs rdmsr", 1);
+	mp_invoke(&mp, "op_safe_regs op=wrmsr", 1);
+	mp_invoke(&mp, "op_safe_regs nop, \"cli\", (hlt)", 1);
+	mp_invoke(&mp, "op_safe_regs mov", 1);
+	check(!strcmp(mp_arms(&mp, "\\op", b, sizeof(b)),
+		      "rdmsr:rdmsr wrmsr:wrmsr"),
+	      "params: arms for bare and keyword arguments, not quoted ones");
+	check(strstr(mp_arms(&mp, "\\op %cr3, %rax", b, sizeof(b)),
+		     "mov:mov_cr") &&
+	      !strstr(mp_arms(&mp, "\\op %rbx, %rax", b, sizeof(b)), "mov"),
+	      "params: the operands decide with the word in place");
+	mp_directive(&mp, ".endm", "");
+	mp_directive(&mp, ".macro", "inner x");
+	mp_directive(&mp, ".endm", "");
+	mp_directive(&mp, ".macro", "outer y=swapgs");
+	mp_invoke(&mp, "inner \\y", 0);
+	mp_directive(&mp, ".endm", "");
+	mp_directive(&mp, ".macro", "inner x");
+	macro_params_resolve(&mp);
+	check(!strcmp(mp_arms(&mp, "\\x", b, sizeof(b)), "swapgs:swapgs"),
+	      "params: a default flows along a forwarded parameter");
+	mp_directive(&mp, ".endm", "");
+	mp_directive(&mp, ".irp", "r, cpuid rdtsc, in");
+	check(!strcmp(mp_arms(&mp, "\\r", b, sizeof(b)),
+		      "cpuid:cpuid in:in"), "params: the words of an .irp list");
+	macro_params_free(&mp);
+}
+
+static void test_param_site(void)
+{
+	static const char src[] = "1:\t\\op\n";
+	static const char *const words[] = { "rdmsr", "sti" };
+	static const unsigned int lens[] = { 5, 8 };
+	struct emitter em;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	emit_init(&em, src, strlen(src));
+	emit_site_param(&em, 3, 6, "\\op", 3, words, lens, 2);
+	emit_write(&em, f);
+	fclose(f);
+	check(out && !strncmp(out, "1:\t8761: \\op; .ifeqs \"\\op\",\"rdmsr\"; "
+			      "8762: .nops -((5-", 40) &&
+	      strstr(out, "; .endif; .ifeqs \"\\op\",\"sti\"; 8762: .nops "
+		     "-((8-") && strstr(out, "; .endif\n"),
+	      "emit: a parameter site has one .ifeqs arm per word");
+	check(out && strchr(out, '\n') == out + n - 1,
+	      "emit: a parameter site stays on its line");
+	free(out);
+	emit_free(&em);
+}
+
 int main(void)
 {
 	test_lexer();
 	test_parser();
 	test_matcher();
 	test_labels();
+	test_macro_params();
+	test_param_site();
 	return nr_failed ? 1 : 0;
 }
