@@ -25,17 +25,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define AB_DEFAULT_REAL_AS	"/usr/bin/as"
+#define AB_DEFAULT_REAL_AS "/usr/bin/as"
 
 /*
  * Objects that gcc builds for user mode or for code outside vmlinux and its
  * modules: the vDSO (runs in guest user mode; its link rejects absolute
  * relocations) and the decompressor and purgatory (never run under the VMM).
  */
-#define AB_DEFAULT_EXCLUDE						\
-	"*/entry/vdso/vclock_gettime.o:*/entry/vdso/vgetcpu.o:"		\
-	"*/entry/vdso/vgetrandom.o:*/entry/vdso/vgetrandom-chacha.o:"	\
-	"*/entry/vdso/vsgx.o:*/entry/vdso/vdso-note.o:"			\
+#define AB_DEFAULT_EXCLUDE                                            \
+	"*/entry/vdso/vclock_gettime.o:*/entry/vdso/vgetcpu.o:"       \
+	"*/entry/vdso/vgetrandom.o:*/entry/vdso/vgetrandom-chacha.o:" \
+	"*/entry/vdso/vsgx.o:*/entry/vdso/vdso-note.o:"               \
 	"*/entry/vdso/vdso32/*:*/boot/compressed/*:*/purgatory/*"
 
 /* gas options whose value is the next argument. */
@@ -74,7 +74,8 @@ static int option_takes_value(const char *arg)
 static int option_is_info(const char *arg)
 {
 	return strcmp(arg, "--version") == 0 || strcmp(arg, "-version") == 0 ||
-	       strcmp(arg, "--help") == 0 || strncmp(arg, "--target-help", 13) == 0;
+	       strcmp(arg, "--help") == 0 ||
+	       strncmp(arg, "--target-help", 13) == 0;
 }
 
 static const char *afterburn_path(void)
@@ -152,7 +153,7 @@ static char *annotate(const char *afterburn, const char *mode,
 	argv[i++] = (char *)mode;
 	argv[i++] = "-o";
 	argv[i++] = name;
-	argv[i++] = (char *)input;	/* "-" reads our standard input */
+	argv[i++] = (char *)input; /* "-" reads our standard input */
 	argv[i] = NULL;
 	if (run(argv) != 0)
 		die("afterburn failed on %s; not assembling", input);
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 			args[i] = annotate(afterburn, mode, argv[i]);
 		}
 	}
-	if (nr_inputs == 0)	/* gas reads standard input */
+	if (nr_inputs == 0) /* gas reads standard input */
 		args[argc] = annotate(afterburn, mode, "-");
 	status = run(args);
 	cleanup();

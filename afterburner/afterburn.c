@@ -29,9 +29,9 @@
 struct pending_site {
 	int open;
 	const struct sens_row *row;
-	size_t start, end;	/* input offsets */
+	size_t start, end; /* input offsets */
 	unsigned int min_len;
-	int quoted;		/* inside a quoted macro argument */
+	int quoted; /* inside a quoted macro argument */
 };
 
 struct afterburn {
@@ -40,8 +40,8 @@ struct afterburn {
 	struct emitter em;
 	struct macro_params mp;
 	struct pending_site site;
-	int elf64;		/* 64-bit object (--mode=64): records possible */
-	int have_prefix;	/* a prefix-only statement ("rep;") is pending */
+	int elf64;	 /* 64-bit object (--mode=64): records possible */
+	int have_prefix; /* a prefix-only statement ("rep;") is pending */
 	size_t prefix_start;
 	int errors;
 };
@@ -57,9 +57,8 @@ static int afterburn_code64(const struct afterburn *ab)
 	return ab->elf64 && ab->as.mode == 64;
 }
 
-static void afterburn_error(struct afterburn *ab, const char *file,
-			    long lineno, const char *msg, const char *text,
-			    size_t len)
+static void afterburn_error(struct afterburn *ab, const char *file, long lineno,
+			    const char *msg, const char *text, size_t len)
 {
 	if (text)
 		fprintf(stderr, "%s:%ld: error: %s: `%.*s'\n", file, lineno,
@@ -148,9 +147,8 @@ static void afterburn_directive(struct afterburn *ab, struct lex_line *line,
  * [pos, pos + len). Only instructions and .byte count; other directives in
  * the string take effect where the macro expands, not here.
  */
-static int afterburn_quoted_piece(struct afterburn *ab, size_t pos,
-				  size_t len, int *have_prefix,
-				  size_t *prefix_start)
+static int afterburn_quoted_piece(struct afterburn *ab, size_t pos, size_t len,
+				  int *have_prefix, size_t *prefix_start)
 {
 	const char *text = ab->src.buf + pos;
 	int nr_labels;
@@ -177,7 +175,8 @@ static int afterburn_quoted_piece(struct afterburn *ab, size_t pos,
 		*have_prefix = 0;
 		if (len > 5 && strncmp(text, ".byte", 5) == 0 &&
 		    (text[5] == ' ' || text[5] == '\t')) {
-			nb = asm_byte_list(text + 6, len - 6, bytes, sizeof(bytes));
+			nb = asm_byte_list(text + 6, len - 6, bytes,
+					   sizeof(bytes));
 			row = nb > 0 ? sens_match_bytes(bytes, nb, 0) : NULL;
 		}
 	} else {
@@ -211,8 +210,7 @@ static int afterburn_quoted_piece(struct afterburn *ab, size_t pos,
  * invocation such as ALTERNATIVE "", ".byte 0x0f,0x01,0xca", X) may carry
  * instructions in quoted arguments: annotate inside the quotes.
  */
-static void afterburn_quoted_args(struct afterburn *ab, size_t pos,
-				  size_t len)
+static void afterburn_quoted_args(struct afterburn *ab, size_t pos, size_t len)
 {
 	const char *buf = ab->src.buf;
 	size_t i = pos, end = pos + len;
@@ -234,9 +232,10 @@ static void afterburn_quoted_args(struct afterburn *ab, size_t pos,
 				continue;
 			}
 			if (buf[i] == ';') {
-				sites += afterburn_quoted_piece(ab, piece, i - piece,
-							&have_prefix,
-							&prefix_start);
+				sites += afterburn_quoted_piece(ab, piece,
+								i - piece,
+								&have_prefix,
+								&prefix_start);
 				piece = i + 1;
 			}
 		}
@@ -384,8 +383,8 @@ static void afterburn_statement(struct afterburn *ab, struct lex_line *line,
 	macro_params_invocation(&ab->mp, text, len,
 				asm_is_macro(&ab->as, text,
 					     strcspn(text, " \t;")));
-	if (macro_params_statement(&ab->mp, text, len, &param_off,
-				   &param_len, &group)) {
+	if (macro_params_statement(&ab->mp, text, len, &param_off, &param_len,
+				   &group)) {
 		afterburn_param_stmt(ab, line, off, len, param_off, param_len,
 				     group, nr_labels);
 		return;
@@ -401,7 +400,8 @@ static int afterburn_run(struct afterburn *ab)
 
 	while ((r = lex_next_line(&ab->src, &line, &err)) != 0) {
 		if (r < 0) {
-			afterburn_error(ab, line.file, line.lineno, err, NULL, 0);
+			afterburn_error(ab, line.file, line.lineno, err, NULL,
+					0);
 			continue;
 		}
 		for (int i = 0; i < line.nr_stmts; i++)
@@ -440,7 +440,8 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (strncmp(argv[i], "--mode=", 7) == 0)
 			mode = atoi(argv[i] + 7);
-		else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "-"))
+		else if (argv[i][0] == '-' && argv[i][1] &&
+			 strcmp(argv[i], "-"))
 			usage();
 		else if (!in)
 			in = argv[i];
@@ -465,7 +466,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (emit_write(&ab.em, f) || (out && fclose(f))) {
-		fprintf(stderr, "afterburn: write error: %s\n", strerror(errno));
+		fprintf(stderr, "afterburn: write error: %s\n",
+			strerror(errno));
 		if (out)
 			unlink(out);
 		return 1;

@@ -53,8 +53,7 @@ static int section_name_is_code(const char *name)
 	       strcmp(name, ".init") == 0 || strcmp(name, ".fini") == 0;
 }
 
-static struct asm_section *section_known(struct asm_state *st,
-					 const char *name)
+static struct asm_section *section_known(struct asm_state *st, const char *name)
 {
 	for (int i = 0; i < st->nr_known; i++)
 		if (strcmp(st->known[i].name, name) == 0)
@@ -80,7 +79,8 @@ static int section_parse(struct asm_state *st, const char *args, size_t alen,
 		i++;
 	} else {
 		s = i;
-		while (i < alen && args[i] != ',' && !isspace((unsigned char)args[i]))
+		while (i < alen && args[i] != ',' &&
+		       !isspace((unsigned char)args[i]))
 			i++;
 		out->name = strndup(args + s, i - s);
 	}
@@ -137,7 +137,8 @@ static int asm_section_directive(struct asm_state *st, const char *name,
 		section_switch(st, section_named(".text", 1));
 	} else if (directive_is(name, nlen, ".data") ||
 		   directive_is(name, nlen, ".bss")) {
-		section_switch(st, section_named(nlen == 5 ? ".data" : ".bss", 0));
+		section_switch(st,
+			       section_named(nlen == 5 ? ".data" : ".bss", 0));
 	} else if (directive_is(name, nlen, ".section")) {
 		if (section_parse(st, args, alen, &next)) {
 			*err = ".section without a name";
@@ -190,7 +191,8 @@ static int asm_macro_directive(struct asm_state *st, const char *name,
 		while (i < alen && isspace((unsigned char)args[i]))
 			i++;
 		s = i;
-		while (i < alen && args[i] != ',' && !isspace((unsigned char)args[i]))
+		while (i < alen && args[i] != ',' &&
+		       !isspace((unsigned char)args[i]))
 			i++;
 		if (i == s) {
 			*err = ".macro without a name";
@@ -306,6 +308,6 @@ int asm_byte_list(const char *args, size_t alen, uint8_t *out, size_t max)
 			i++;
 		if (i >= alen)
 			return n;
-		i++;	/* the ',' */
+		i++; /* the ',' */
 	}
 }

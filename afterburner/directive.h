@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ASM_SECTION_STACK	64
+#define ASM_SECTION_STACK 64
 
 struct asm_section {
 	char *name;
-	int exec;		/* holds code: "x" flag, or .text* by gas's default */
+	int exec; /* holds code: "x" flag, or .text* by gas's default */
 };
 
 struct asm_state {
@@ -24,14 +24,14 @@ struct asm_state {
 	int intel;		/* .intel_syntax in effect */
 	int macro_depth;	/* inside .macro bodies */
 	int repeat_depth;	/* inside .rept/.irp/.irpc bodies */
-	long macro_open_lineno;	/* for "unterminated .macro" */
+	long macro_open_lineno; /* for "unterminated .macro" */
 	const char *macro_open_file;
 	struct asm_section cur, prev;
 	int sp;
 	struct asm_section stack[ASM_SECTION_STACK][2];
-	char **macros;		/* names defined with .macro */
+	char **macros; /* names defined with .macro */
 	int nr_macros;
-	struct asm_section *known;	/* flags seen per section name */
+	struct asm_section *known; /* flags seen per section name */
 	int nr_known;
 };
 

@@ -12,7 +12,7 @@
 
 #include "emit.h"
 
-#define EMIT_LABEL_FIRST	8761UL
+#define EMIT_LABEL_FIRST 8761UL
 
 /* Collect every N of "N:", "Nb", "Nf" (N not part of a longer word). */
 static int label_used(const char *buf, size_t len, unsigned long n)
@@ -90,11 +90,13 @@ static char *emit_format(const char *fmt, unsigned long l, unsigned int min)
 {
 	unsigned long a = l, b = l + 1, c = l + 2;
 	char *s = NULL;
+	int r;
 
 	if (min)
-		return asprintf(&s, fmt, b, min, b, a, min, b, a, c, a, c) < 0 ?
-			NULL : s;
-	return asprintf(&s, fmt, a) < 0 ? NULL : s;
+		r = asprintf(&s, fmt, b, min, b, a, min, b, a, c, a, c);
+	else
+		r = asprintf(&s, fmt, a);
+	return r < 0 ? NULL : s;
 }
 
 static const char close_fmt[] =
@@ -113,8 +115,9 @@ int emit_site(struct emitter *em, size_t start, size_t end,
 	em->nr_sites++;
 	if (emit_insert(em, start, emit_format("%lu: ", em->label, 0)))
 		return -1;
-	return emit_insert(em, end, emit_format(quoted ? close_quoted_fmt :
-						close_fmt, em->label, min_len));
+	return emit_insert(em, end,
+			   emit_format(quoted ? close_quoted_fmt : close_fmt,
+				       em->label, min_len));
 }
 
 int emit_site_param(struct emitter *em, size_t start, size_t end,
@@ -137,8 +140,8 @@ int emit_site_param(struct emitter *em, size_t start, size_t end,
 			free(text);
 			return -1;
 		}
-		fprintf(f, "; .ifeqs \"%.*s\",\"%s\"%s; .endif",
-			(int)param_len, param, words[i], close);
+		fprintf(f, "; .ifeqs \"%.*s\",\"%s\"%s; .endif", (int)param_len,
+			param, words[i], close);
 		free(close);
 	}
 	if (fclose(f)) {
@@ -155,8 +158,10 @@ int emit_site_param(struct emitter *em, size_t start, size_t end,
 
 int emit_declare(struct emitter *em, size_t off)
 {
-	return emit_insert(em, off,
-			   strdup(".pushsection .afterburn,\"a\"; .popsection; "));
+	static const char declare[] =
+		".pushsection .afterburn,\"a\"; .popsection; ";
+
+	return emit_insert(em, off, strdup(declare));
 }
 
 static int edit_compare(const void *a, const void *b)

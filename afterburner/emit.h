@@ -19,15 +19,15 @@
 #include <stddef.h>
 
 struct emit_edit {
-	size_t off;		/* insert before this byte of the input */
-	size_t seq;		/* keeps edits at one offset in order */
+	size_t off; /* insert before this byte of the input */
+	size_t seq; /* keeps edits at one offset in order */
 	char *text;
 };
 
 struct emitter {
-	const char *buf;	/* the original input */
+	const char *buf; /* the original input */
 	size_t len;
-	unsigned long label;	/* first of the three site labels */
+	unsigned long label; /* first of the three site labels */
 	struct emit_edit *edits;
 	size_t nr_edits, cap;
 	unsigned long nr_sites;

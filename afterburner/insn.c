@@ -10,23 +10,26 @@
 
 #include "insn.h"
 
-static const char *const insn_prefixes[] = {
-	"lock", "rep", "repe", "repz", "repne", "repnz",
-	"data16", "data32", "addr16", "addr32",
-	"cs", "ds", "es", "fs", "gs", "ss",
-	"notrack", "bnd", "xacquire", "xrelease", "rex", "rex64",
-	NULL
-};
+/* Space separated, as in the table's mnemonic lists. */
+static const char insn_prefixes[] =
+	"lock rep repe repz repne repnz data16 data32 addr16 addr32 "
+	"cs ds es fs gs ss notrack bnd xacquire xrelease rex rex64";
 
 int insn_is_prefix(const char *word, size_t n)
 {
+	const char *p = insn_prefixes;
+
 	/* objdump spells REX bits out: rex.W, rex.WRB, ... */
 	if (n > 4 && strncasecmp(word, "rex.", 4) == 0)
 		return 1;
-	for (int i = 0; insn_prefixes[i]; i++)
-		if (strlen(insn_prefixes[i]) == n &&
-		    strncasecmp(insn_prefixes[i], word, n) == 0)
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && strncasecmp(p, word, n) == 0)
 			return 1;
+		p += len;
+		p += *p == ' ';
+	}
 	return 0;
 }
 
@@ -53,7 +56,8 @@ static enum operand_class register_classify(const char *r, size_t n)
 
 	if (register_is_numbered(r, n, "cr"))
 		return OPERAND_REG_CR;
-	if (register_is_numbered(r, n, "dr") || register_is_numbered(r, n, "db"))
+	if (register_is_numbered(r, n, "dr") ||
+	    register_is_numbered(r, n, "db"))
 		return OPERAND_REG_DR;
 	if (n == 2)
 		for (int i = 0; i < 6; i++)
@@ -169,7 +173,7 @@ enum insn_parse_result insn_parse(const char *text, size_t len, int intel,
 	for (;;) {
 		size_t w = i;
 
-		if (i < len && text[i] == '{') {	/* {disp32}, {vex}, ... */
+		if (i < len && text[i] == '{') { /* {disp32}, {vex}, ... */
 			while (i < len && text[i] != '}')
 				i++;
 			if (i == len) {
@@ -189,7 +193,7 @@ enum insn_parse_result insn_parse(const char *text, size_t len, int intel,
 				*err = "expected an instruction mnemonic";
 				return INSN_PARSE_ERROR;
 			}
-			if (i < len && text[i] == '\\')	/* name\@ in a macro */
+			if (i < len && text[i] == '\\') /* name\@ in a macro */
 				return INSN_PARSE_NOT_INSN;
 			if (!insn_is_prefix(text + w, i - w)) {
 				if (i - w >= INSN_MNEMONIC_MAX) {
@@ -210,7 +214,7 @@ enum insn_parse_result insn_parse(const char *text, size_t len, int intel,
 	}
 	while (i < len && isspace((unsigned char)text[i]))
 		i++;
-	if (i < len && text[i] == '=')		/* "str = 4", "in == 1" */
+	if (i < len && text[i] == '=') /* "str = 4", "in == 1" */
 		return INSN_PARSE_NOT_INSN;
 	if (operands_parse(text + i, len - i, intel, insn, err))
 		insn->operand_error = *err;

@@ -11,39 +11,39 @@
 
 #include <stddef.h>
 
-#define INSN_MAX_OPERANDS	8
-#define INSN_MNEMONIC_MAX	32
+#define INSN_MAX_OPERANDS 8
+#define INSN_MNEMONIC_MAX 32
 
 enum operand_class {
-	OPERAND_REG,		/* general, vector, ... register */
-	OPERAND_REG_CR,		/* %cr0..%cr15 */
-	OPERAND_REG_DR,		/* %dr0..%dr15 (objdump: %db0..) */
-	OPERAND_REG_SEG,	/* %cs %ds %es %fs %gs %ss, bare */
-	OPERAND_IMM,		/* $expr */
-	OPERAND_MEM,		/* anything else, including %gs:8 */
-	OPERAND_UNKNOWN,	/* uses a macro parameter (\x) */
+	OPERAND_REG,	 /* general, vector, ... register */
+	OPERAND_REG_CR,	 /* %cr0..%cr15 */
+	OPERAND_REG_DR,	 /* %dr0..%dr15 (objdump: %db0..) */
+	OPERAND_REG_SEG, /* %cs %ds %es %fs %gs %ss, bare */
+	OPERAND_IMM,	 /* $expr */
+	OPERAND_MEM,	 /* anything else, including %gs:8 */
+	OPERAND_UNKNOWN, /* uses a macro parameter (\x) */
 };
 
 struct operand {
 	enum operand_class class;
-	int indirect;		/* written with a leading '*' */
+	int indirect; /* written with a leading '*' */
 };
 
 struct insn {
-	char mnemonic[INSN_MNEMONIC_MAX];	/* as written, "" if none */
-	size_t start;		/* offset of the first prefix or mnemonic */
-	size_t mnemonic_off;	/* offset of the mnemonic */
+	char mnemonic[INSN_MNEMONIC_MAX]; /* as written, "" if none */
+	size_t start;	     /* offset of the first prefix or mnemonic */
+	size_t mnemonic_off; /* offset of the mnemonic */
 	int nr_prefixes;
 	int nr_operands;
 	struct operand operands[INSN_MAX_OPERANDS];
-	const char *operand_error;	/* operands did not parse, or NULL */
+	const char *operand_error; /* operands did not parse, or NULL */
 };
 
 enum insn_parse_result {
 	INSN_PARSE_OK,		/* an instruction (maybe with prefixes) */
-	INSN_PARSE_PREFIX_ONLY,	/* only prefixes, e.g. "rep" before "; insb" */
+	INSN_PARSE_PREFIX_ONLY, /* only prefixes, e.g. "rep" before "; insb" */
 	INSN_PARSE_NOT_INSN,	/* symbol assignment or macro-parameter use */
-	INSN_PARSE_ERROR,	/* no mnemonic where one must be; *err says why */
+	INSN_PARSE_ERROR, /* no mnemonic where one must be; *err says why */
 };
 
 /*

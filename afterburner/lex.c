@@ -88,8 +88,8 @@ static int lex_linemarker(struct lex_source *src, const char *p,
 	return 1;
 }
 
-static int lex_add_stmt(struct lex_line *line, const char *clean,
-			size_t s, size_t e)
+static int lex_add_stmt(struct lex_line *line, const char *clean, size_t s,
+			size_t e)
 {
 	while (s < e && isspace((unsigned char)clean[s]))
 		s++;
@@ -98,7 +98,7 @@ static int lex_add_stmt(struct lex_line *line, const char *clean,
 	if (s == e)
 		return 0;
 	if (line->nr_stmts == LEX_MAX_STMTS)
-		return -1;	/* never skip a statement silently */
+		return -1; /* never skip a statement silently */
 	line->stmts[line->nr_stmts].off = s;
 	line->stmts[line->nr_stmts].len = e - s;
 	line->nr_stmts++;
@@ -148,7 +148,7 @@ int lex_next_line(struct lex_source *src, struct lex_line *line,
 			return 1;
 		}
 		if (i < n && c[i] == '/' && (i + 1 == n || c[i + 1] != '*'))
-			return 1;	/* '/' is a line comment char */
+			return 1; /* '/' is a line comment char */
 	}
 	for (i = 0; i < n; i++) {
 		if (src->in_comment) {
@@ -230,7 +230,7 @@ size_t lex_skip_labels(const char *text, size_t len, int *nr_labels)
 		while (j < len && isspace((unsigned char)text[j]))
 			j++;
 		i = j;
-		if (j < len && text[j] == '"') {	/* "quoted symbol": */
+		if (j < len && text[j] == '"') { /* "quoted symbol": */
 			for (j++; j < len && text[j] != '"'; j++)
 				;
 			j++;

@@ -11,34 +11,34 @@
 
 #include <stddef.h>
 
-#define LEX_MAX_STMTS	1024	/* more on one line is an error */
+#define LEX_MAX_STMTS 1024 /* more on one line is an error */
 
 struct lex_stmt {
-	size_t off;		/* from the start of the line, trimmed */
+	size_t off; /* from the start of the line, trimmed */
 	size_t len;
 };
 
 struct lex_line {
-	size_t start;		/* offset of the line in the source buffer */
-	size_t len;		/* without the newline */
-	char *clean;		/* comment-blanked copy, NUL terminated */
-	const char *file;	/* original file name, for messages */
-	long lineno;		/* original line number */
+	size_t start;	  /* offset of the line in the source buffer */
+	size_t len;	  /* without the newline */
+	char *clean;	  /* comment-blanked copy, NUL terminated */
+	const char *file; /* original file name, for messages */
+	long lineno;	  /* original line number */
 	int nr_stmts;
 	struct lex_stmt stmts[LEX_MAX_STMTS];
 };
 
 struct lex_source {
-	const char *name;	/* input name ("<stdin>") */
+	const char *name; /* input name ("<stdin>") */
 	char *buf;
 	size_t len;
-	size_t pos;		/* start of the next line */
-	int in_comment;		/* inside a block comment at pos */
-	char *file;		/* current file per linemarkers */
-	long next_lineno;	/* original line number of the next line */
-	const char *comment_file;	/* where the open comment began */
+	size_t pos;		  /* start of the next line */
+	int in_comment;		  /* inside a block comment at pos */
+	char *file;		  /* current file per linemarkers */
+	long next_lineno;	  /* original line number of the next line */
+	const char *comment_file; /* where the open comment began */
 	long comment_lineno;
-	char *clean;		/* buffer behind lex_line.clean */
+	char *clean; /* buffer behind lex_line.clean */
 	size_t clean_cap;
 };
 

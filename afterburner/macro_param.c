@@ -98,8 +98,7 @@ static int group_new(struct macro_params *mp, const char *name, size_t n)
 	return mp->nr_groups++;
 }
 
-static int group_of_macro(struct macro_params *mp, const char *name,
-			  size_t n)
+static int group_of_macro(struct macro_params *mp, const char *name, size_t n)
 {
 	/* Macro names are case-insensitive in gas, as in directive.c. */
 	for (int g = 0; g < mp->nr_groups; g++)
@@ -233,8 +232,7 @@ static void directive_macro(struct macro_params *mp, const char *args,
 		token_split(args + s, e - s, &name_len, &value_off);
 		scope_add_param(scope, args + s, name_len);
 		/* A default is an argument every plain invocation passes. */
-		group_consider(mp, g, args + s + value_off,
-			       e - s - value_off);
+		group_consider(mp, g, args + s + value_off, e - s - value_off);
 	}
 }
 
@@ -265,7 +263,7 @@ void macro_params_directive(struct macro_params *mp, const char *name,
 	} else if (is_directive(name, nlen, ".irp")) {
 		directive_irp(mp, args, alen, 1);
 	} else if (is_directive(name, nlen, ".irpc")) {
-		directive_irp(mp, args, alen, 0);	/* characters only */
+		directive_irp(mp, args, alen, 0); /* characters only */
 	} else if (is_directive(name, nlen, ".rept")) {
 		scope_push(mp, -1);
 	} else if ((is_directive(name, nlen, ".endm") ||
@@ -294,7 +292,7 @@ void macro_params_invocation(struct macro_params *mp, const char *text,
 
 		token_split(text + s, e - s, &name_len, &value_off);
 		if (value_off == e - s)
-			value_off = 0;	/* positional */
+			value_off = 0; /* positional */
 		v = text + s + value_off;
 		vn = e - s - value_off;
 		if (g < 0)
@@ -329,7 +327,7 @@ int macro_params_statement(const struct macro_params *mp, const char *text,
 
 	if (mp->nr_scopes == 0)
 		return 0;
-	for (;;) {	/* prefixes: "rep \op" */
+	for (;;) { /* prefixes: "rep \op" */
 		while (i < len && isspace((unsigned char)text[i]))
 			i++;
 		w = i;
@@ -352,7 +350,7 @@ int macro_params_statement(const struct macro_params *mp, const char *text,
 	while (i < len && isspace((unsigned char)text[i]))
 		i++;
 	if (i < len && text[i] == '=')
-		return 0;	/* "\opd = 1" is an assignment */
+		return 0; /* "\opd = 1" is an assignment */
 	scope = scope_of_param(mp, text + w + 1, n - 1);
 	if (scope < 0 || mp->scopes[scope].group < 0)
 		return 0;
@@ -382,19 +380,20 @@ void macro_params_resolve(struct macro_params *mp)
 	while (changed) {
 		changed = 0;
 		for (int i = 0; i < mp->nr_edges; i++) {
-			const struct mp_group *from =
-				&mp->groups[mp->edges[i].from];
+			int from = mp->edges[i].from, to = mp->edges[i].to;
 
-			for (int w = 0; w < from->nr_words; w++)
-				changed |= group_add_word(mp, mp->edges[i].to,
-							  from->words[w],
-							  strlen(from->words[w]));
+			for (int w = 0; w < mp->groups[from].nr_words; w++) {
+				const char *word = mp->groups[from].words[w];
+
+				changed |= group_add_word(mp, to, word,
+							  strlen(word));
+			}
 		}
 	}
 }
 
-int macro_params_arms(const struct macro_params *mp,
-		      const struct mp_site *site, struct mp_arm *arms, int max)
+int macro_params_arms(const struct macro_params *mp, const struct mp_site *site,
+		      struct mp_arm *arms, int max)
 {
 	const struct mp_group *g = &mp->groups[site->group];
 	size_t len = site->len;
@@ -412,7 +411,8 @@ int macro_params_arms(const struct macro_params *mp,
 			return -1;
 		memcpy(buf, site->text, site->param_off);
 		memcpy(buf + site->param_off, g->words[w], wn);
-		memcpy(buf + site->param_off + wn, site->text + rest, len - rest);
+		memcpy(buf + site->param_off + wn, site->text + rest,
+		       len - rest);
 		if (insn_parse(buf, site->param_off + wn + len - rest,
 			       site->intel, &insn, &err) == INSN_PARSE_OK &&
 		    !insn.operand_error)
@@ -435,9 +435,8 @@ int macro_params_arms(const struct macro_params *mp,
  * padding between sti and hlt would lose wake-ups. Such a site is an
  * error rather than a silent gap.
  */
-int macro_params_emit(const struct macro_params *mp,
-		      const struct mp_site *site, struct emitter *em,
-		      const char **why)
+int macro_params_emit(const struct macro_params *mp, const struct mp_site *site,
+		      struct emitter *em, const char **why)
 {
 	int max = mp->groups[site->group].nr_words, nr, r = -1;
 	struct mp_arm *arms = calloc(max + 1, sizeof(*arms));

@@ -25,14 +25,14 @@ struct sens_row;
 
 /* The words one macro (or one .irp body) may receive as arguments. */
 struct mp_group {
-	char *name;		/* macro name; NULL for an .irp body */
-	char **words;		/* bare sensitive mnemonics passed to it */
+	char *name;   /* macro name; NULL for an .irp body */
+	char **words; /* bare sensitive mnemonics passed to it */
 	int nr_words;
 };
 
 /* An open .macro/.irp/.irpc/.rept body and the parameters it declares. */
 struct mp_scope {
-	int group;		/* -1 for bodies without candidates */
+	int group; /* -1 for bodies without candidates */
 	char **params;
 	int nr_params;
 };
@@ -44,15 +44,15 @@ struct mp_edge {
 
 /* A statement whose mnemonic is "\param", waiting for its arms. */
 struct mp_site {
-	size_t start, end;	/* input offsets of the site */
-	char *text;		/* the statement's comment-free text */
+	size_t start, end; /* input offsets of the site */
+	char *text;	   /* the statement's comment-free text */
 	size_t len;
-	size_t param_off;	/* "\param" in text: the backslash */
-	size_t param_len;	/* length of "\param" */
-	int group;		/* group of the scope declaring param */
-	int intel;		/* .intel_syntax in effect */
-	int after_sti;		/* directly after an interrupt-shadow site */
-	char *file;		/* for messages */
+	size_t param_off; /* "\param" in text: the backslash */
+	size_t param_len; /* length of "\param" */
+	int group;	  /* group of the scope declaring param */
+	int intel;	  /* .intel_syntax in effect */
+	int after_sti;	  /* directly after an interrupt-shadow site */
+	char *file;	  /* for messages */
 	long lineno;
 };
 
@@ -115,16 +115,14 @@ void macro_params_resolve(struct macro_params *mp);
  * parameter, makes a sensitive instruction. Returns the count (at most
  * max), or -1 if there are more.
  */
-int macro_params_arms(const struct macro_params *mp,
-		      const struct mp_site *site, struct mp_arm *arms,
-		      int max);
+int macro_params_arms(const struct macro_params *mp, const struct mp_site *site,
+		      struct mp_arm *arms, int max);
 
 /*
  * Emit the site's arms (nothing if it has none). *why is set instead when
  * the site cannot be annotated and is an error. 0, or -1 (memory).
  */
-int macro_params_emit(const struct macro_params *mp,
-		      const struct mp_site *site, struct emitter *em,
-		      const char **why);
+int macro_params_emit(const struct macro_params *mp, const struct mp_site *site,
+		      struct emitter *em, const char **why);
 
 #endif

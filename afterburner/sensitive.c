@@ -14,10 +14,15 @@
 #include "sensitive.h"
 
 const struct sens_row sens_table[SENS_NR_KINDS] = {
-#define SENSITIVE(k, mn, ops, len, fl, by, why)				\
-	[SENS_##k] = { .kind = SENS_##k, .name = #k, .mnemonics = mn,	\
-		       .operands = SENS_OPS_##ops, .operands_name = #ops,	\
-		       .min_len = len, .flags = fl, .bytes = by,	\
+#define SENSITIVE(k, mn, ops, len, fl, by, why)    \
+	[SENS_##k] = { .kind = SENS_##k,           \
+		       .name = #k,                 \
+		       .mnemonics = mn,            \
+		       .operands = SENS_OPS_##ops, \
+		       .operands_name = #ops,      \
+		       .min_len = len,             \
+		       .flags = fl,                \
+		       .bytes = by,                \
 		       .reason = why },
 #define FUSE SENS_FLAG_FUSE
 #include "sensitive.def"
@@ -104,8 +109,17 @@ static int byte_is_rex(uint8_t b)
 static int byte_is_legacy_prefix(uint8_t b)
 {
 	switch (b) {
-	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66:
+	case 0x67:
+	case 0xf0:
+	case 0xf2:
+	case 0xf3:
+	case 0x26:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x64:
+	case 0x65:
 		return 1;
 	}
 	return 0;

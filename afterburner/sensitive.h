@@ -15,15 +15,16 @@ struct insn;
 
 /* Operand predicates a row can demand (column "operands"). */
 enum sens_operands {
-	SENS_OPS_ANY,		/* the mnemonic alone decides */
-	SENS_OPS_CR,		/* some operand is a control register */
-	SENS_OPS_DR,		/* some operand is a debug register */
-	SENS_OPS_SEG,		/* some operand is a bare segment register */
-	SENS_OPS_FAR,		/* l-prefixed form, or "jmp $sel,$off" */
+	SENS_OPS_ANY, /* the mnemonic alone decides */
+	SENS_OPS_CR,  /* some operand is a control register */
+	SENS_OPS_DR,  /* some operand is a debug register */
+	SENS_OPS_SEG, /* some operand is a bare segment register */
+	SENS_OPS_FAR, /* l-prefixed form, or "jmp $sel,$off" */
 };
 
 /* Row flags (column "flags"). */
-#define SENS_FLAG_FUSE	0x1	/* interrupt shadow: next sensitive insn joins the site */
+#define SENS_FLAG_FUSE \
+	0x1 /* interrupt shadow: next sensitive insn joins the site */
 
 enum sens_kind {
 #define SENSITIVE(kind, mn, ops, len, flags, bytes, reason) SENS_##kind,
@@ -34,13 +35,13 @@ enum sens_kind {
 
 struct sens_row {
 	enum sens_kind kind;
-	const char *name;		/* kind as text */
-	const char *mnemonics;		/* space separated spellings */
+	const char *name;      /* kind as text */
+	const char *mnemonics; /* space separated spellings */
 	enum sens_operands operands;
 	const char *operands_name;
 	unsigned int min_len;
 	unsigned int flags;
-	const char *bytes;		/* raw encodings, "" if none */
+	const char *bytes; /* raw encodings, "" if none */
 	const char *reason;
 };
 

@@ -28,17 +28,17 @@
 #include "sensitive.h"
 
 struct exception {
-	char *symbol;			/* or NULL for an address range */
+	char *symbol; /* or NULL for an address range */
 	uint64_t start, end;
 	char *reason;
 };
 
 struct record_state {
-	int boundary;			/* an instruction starts at rec start */
-	int end_boundary;		/* an instruction ends at rec end */
+	int boundary;	  /* an instruction starts at rec start */
+	int end_boundary; /* an instruction ends at rec end */
 	int nr_sensitive;
-	const struct sens_row *row;	/* the (first) sensitive instruction */
-	uint64_t insn_end;		/* end of the last sensitive insn */
+	const struct sens_row *row; /* the (first) sensitive instruction */
+	uint64_t insn_end;	    /* end of the last sensitive insn */
 };
 
 struct check {
@@ -61,8 +61,7 @@ static int record_compare(const void *a, const void *b)
 }
 
 /* The record containing (shndx, off), or -1. Records are sorted. */
-static long record_find(const struct check *c, unsigned int shndx,
-			uint64_t off)
+static long record_find(const struct check *c, unsigned int shndx, uint64_t off)
 {
 	long lo = 0, hi = (long)c->img.nr_records - 1, hit = -1;
 
@@ -70,7 +69,8 @@ static long record_find(const struct check *c, unsigned int shndx,
 		long mid = (lo + hi) / 2;
 		const struct ab_record *r = &c->img.records[mid];
 
-		if (r->shndx < shndx || (r->shndx == shndx && r->start <= off)) {
+		if (r->shndx < shndx ||
+		    (r->shndx == shndx && r->start <= off)) {
 			hit = mid;
 			lo = mid + 1;
 		} else {
@@ -98,7 +98,7 @@ static void report(struct check *c, unsigned int shndx, uint64_t off,
 		const struct exception *e = &c->exc[i];
 
 		if (e->symbol ? strcmp(e->symbol, sym) == 0 :
-		    addr >= e->start && addr < e->end) {
+				addr >= e->start && addr < e->end) {
 			printf("excused   %s: %#llx <%s> %s: %s (%s)\n",
 			       c->img.path, (unsigned long long)addr, name,
 			       text, what, e->reason);
@@ -115,10 +115,9 @@ static int insn_is_nop(const struct disasm_insn *insn)
 {
 	size_t i = 0;
 
-	while (i < insn->len && (insn->bytes[i] == 0x66 ||
-				 insn->bytes[i] == 0x2e ||
-				 insn->bytes[i] == 0x3e ||
-				 (insn->bytes[i] & 0xf0) == 0x40))
+	while (i < insn->len &&
+	       (insn->bytes[i] == 0x66 || insn->bytes[i] == 0x2e ||
+		insn->bytes[i] == 0x3e || (insn->bytes[i] & 0xf0) == 0x40))
 		i++;
 	if (i + 1 == insn->len && insn->bytes[i] == 0x90)
 		return 1;
@@ -135,7 +134,8 @@ static const struct sens_row *insn_sensitive(const struct disasm_insn *d)
 	if (row)
 		return row;
 	if (insn_parse(d->text, strlen(d->text), 0, &insn, &err) !=
-	    INSN_PARSE_OK || insn.operand_error)
+		    INSN_PARSE_OK ||
+	    insn.operand_error)
 		return NULL;
 	return sens_match_insn(&insn);
 }
@@ -171,8 +171,9 @@ static void check_insn(void *ctx, const struct disasm_insn *d)
 		if (d->off != rec->start && !fused)
 			report(c, d->shndx, d->off, d->text,
 			       rs->nr_sensitive ? "record covers more than one "
-			       "sensitive instruction" : "sensitive instruction "
-			       "does not start its record");
+						  "sensitive instruction" :
+						  "sensitive instruction "
+						  "does not start its record");
 		if (!rs->nr_sensitive)
 			rs->row = row;
 		rs->nr_sensitive++;
@@ -197,20 +198,23 @@ static void check_records(struct check *c)
 		if (!r->shndx || !elf_section_is_exec(&c->img, r->shndx) ||
 		    r->end < r->start ||
 		    r->end > c->img.shdrs[r->shndx].sh_size) {
-			snprintf(what, sizeof(what), "record %llu does not "
+			snprintf(what, sizeof(what),
+				 "record %llu does not "
 				 "point into executable code",
 				 (unsigned long long)r->index);
 			report(c, r->shndx, r->start, "-", what);
 			continue;
 		}
 		if (!rs->boundary || !rs->end_boundary) {
-			snprintf(what, sizeof(what), "record %llu does not %s on "
+			snprintf(what, sizeof(what),
+				 "record %llu does not %s on "
 				 "an instruction boundary",
 				 (unsigned long long)r->index,
 				 rs->boundary ? "end" : "start");
 			report(c, r->shndx, r->start, "-", what);
 		} else if (!rs->nr_sensitive) {
-			snprintf(what, sizeof(what), "record %llu covers no "
+			snprintf(what, sizeof(what),
+				 "record %llu covers no "
 				 "sensitive instruction",
 				 (unsigned long long)r->index);
 			report(c, r->shndx, r->start, "-", what);
@@ -240,7 +244,8 @@ static void check_summary(const struct check *c, int per_kind)
 	for (int k = 0; k < SENS_NR_KINDS; k++) {
 		sites += c->kinds[k];
 		if (per_kind && c->kinds[k])
-			printf("  %-14s %lu\n", sens_table[k].name, c->kinds[k]);
+			printf("  %-14s %lu\n", sens_table[k].name,
+			       c->kinds[k]);
 	}
 	printf("%s: %zu records, %lu sensitive instructions, %llu pad bytes, "
 	       "text %llu -> %llu bytes (+%.3f%%), %lu violations, %lu excused\n",
@@ -272,8 +277,10 @@ static int exceptions_load(const char *path, struct exception **out)
 		what = strtok_r(p, " \t", &reason);
 		reason += strspn(reason, " \t");
 		if (!*reason) {
-			fprintf(stderr, "abcheck: %s: exception '%s' has no "
-				"reason\n", path, what);
+			fprintf(stderr,
+				"abcheck: %s: exception '%s' has no "
+				"reason\n",
+				path, what);
 			exit(2);
 		}
 		if (sscanf(what, "0x%lx-0x%lx", &e.start, &e.end) != 2)
@@ -305,7 +312,7 @@ int main(int argc, char **argv)
 		}
 		if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: abcheck [--exceptions FILE] "
-				"[--summary] FILE.elf...\n");
+					"[--summary] FILE.elf...\n");
 			return 2;
 		}
 		files++;
@@ -319,7 +326,8 @@ int main(int argc, char **argv)
 		      record_compare);
 		c.rs = calloc(c.img.nr_records + 1, sizeof(*c.rs));
 		if (disasm_image(&c.img, check_insn, &c)) {
-			fprintf(stderr, "abcheck: %s: objdump failed\n", argv[i]);
+			fprintf(stderr, "abcheck: %s: objdump failed\n",
+				argv[i]);
 			status = 2;
 		}
 		check_records(&c);
@@ -330,7 +338,8 @@ int main(int argc, char **argv)
 		elf_image_free(&c.img);
 	}
 	if (!files) {
-		fprintf(stderr, "usage: abcheck [--exceptions FILE] [--summary] "
+		fprintf(stderr,
+			"usage: abcheck [--exceptions FILE] [--summary] "
 			"FILE.elf...\n");
 		return 2;
 	}

@@ -25,7 +25,7 @@
 #include "disasm.h"
 #include "sensitive.h"
 
-#define RESYNC_WINDOW	128
+#define RESYNC_WINDOW 128
 
 struct resync {
 	struct disasm_insn insns[RESYNC_WINDOW];
@@ -33,9 +33,9 @@ struct resync {
 	size_t n;
 	const struct elf_image *img;
 	unsigned int shndx;
-	uint64_t end;			/* window end, section offset */
-	int stopped;			/* window cut at another table "(bad)" */
-	uint64_t next_bad;		/* ... at this offset */
+	uint64_t end;	   /* window end, section offset */
+	int stopped;	   /* window cut at another table "(bad)" */
+	uint64_t next_bad; /* ... at this offset */
 };
 
 static unsigned int section_by_occurrence(const struct elf_image *img,
@@ -69,8 +69,9 @@ static int disasm_parse_line(char *line, uint64_t *addr,
 	while (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1]) &&
 	       (p[2] == ' ' || p[2] == '\t' || !p[2])) {
 		if (insn->len < DISASM_MAX_BYTES)
-			insn->bytes[insn->len] = (uint8_t)(hex_digit(p[0]) << 4 |
-							   hex_digit(p[1]));
+			insn->bytes[insn->len] =
+				(uint8_t)(hex_digit(p[0]) << 4 |
+					  hex_digit(p[1]));
 		insn->len++;
 		p += 2;
 		while (*p == ' ')
@@ -159,8 +160,8 @@ struct main_stream {
 	struct resync *rs;
 };
 
-static size_t table_encoding_at(const struct elf_image *img,
-				unsigned int shndx, uint64_t off);
+static size_t table_encoding_at(const struct elf_image *img, unsigned int shndx,
+				uint64_t off);
 
 static void resync_collect(void *ctx, const struct disasm_insn *insn)
 {
@@ -194,8 +195,8 @@ static void resync_flush(struct main_stream *m, uint64_t off)
 }
 
 /* Length of a table encoding at the section's bytes at off, or 0. */
-static size_t table_encoding_at(const struct elf_image *img,
-				unsigned int shndx, uint64_t off)
+static size_t table_encoding_at(const struct elf_image *img, unsigned int shndx,
+				uint64_t off)
 {
 	const Elf64_Shdr *sh = &img->shdrs[shndx];
 	const uint8_t *p = img->map + sh->sh_offset + off;
@@ -222,10 +223,10 @@ static int main_stream_line(void *ctx, const struct disasm_insn *insn)
 			for (size_t i = 0; i < rs->n; i++) {
 				if (rs->insns[i].off == insn->off) {
 					resync_flush(m, insn->off);
-					return 0;	/* in step again */
+					return 0; /* in step again */
 				}
 			}
-			return 1;			/* still misaligned */
+			return 1; /* still misaligned */
 		}
 		resync_flush(m, rs->end);
 	}

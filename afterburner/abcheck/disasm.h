@@ -12,14 +12,14 @@
 
 #include "elf_image.h"
 
-#define DISASM_MAX_BYTES	16
+#define DISASM_MAX_BYTES 16
 
 struct disasm_insn {
 	unsigned int shndx;
-	uint64_t off;			/* offset in the section */
+	uint64_t off; /* offset in the section */
 	uint8_t bytes[DISASM_MAX_BYTES];
 	size_t len;
-	const char *text;		/* "mov    %cr3,%rax", comments cut */
+	const char *text; /* "mov    %cr3,%rax", comments cut */
 };
 
 typedef void (*disasm_fn)(void *ctx, const struct disasm_insn *insn);

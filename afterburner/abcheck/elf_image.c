@@ -13,7 +13,7 @@
 
 #include "elf_image.h"
 
-#define AB_RECORD_SIZE	16
+#define AB_RECORD_SIZE 16
 
 static int elf_fail(const struct elf_image *img, const char *why)
 {
@@ -73,8 +73,7 @@ static int elf_section_of_address(const struct elf_image *img, uint64_t addr,
 	return -1;
 }
 
-static int elf_read_linked_records(struct elf_image *img,
-				   const Elf64_Shdr *ab)
+static int elf_read_linked_records(struct elf_image *img, const Elf64_Shdr *ab)
 {
 	const uint8_t *p = img->map + ab->sh_offset;
 
@@ -86,9 +85,10 @@ static int elf_read_linked_records(struct elf_image *img,
 		memcpy(&end, p + i * AB_RECORD_SIZE + 8, 8);
 		r->index = i;
 		if (elf_section_of_address(img, start, &r->shndx)) {
-			fprintf(stderr, "abcheck: %s: record %zu: start %#llx is "
-				"in no executable section\n", img->path, i,
-				(unsigned long long)start);
+			fprintf(stderr,
+				"abcheck: %s: record %zu: start %#llx is "
+				"in no executable section\n",
+				img->path, i, (unsigned long long)start);
 			r->shndx = 0;
 			r->start = start;
 			r->end = end;
@@ -113,13 +113,14 @@ static int elf_read_relocated_records(struct elf_image *img,
 			rela = &img->shdrs[i];
 	if (!rela)
 		return img->nr_records ? elf_fail(img, ".afterburn has no "
-						  "relocations") : 0;
+						       "relocations") :
+					 0;
 	if (!elf_range_ok(img, rela->sh_offset, rela->sh_size) || !img->syms)
 		return elf_fail(img, "bad .rela.afterburn");
 	seen = calloc(img->nr_records, sizeof(*seen));
 	for (size_t i = 0; i < rela->sh_size / sizeof(Elf64_Rela); i++) {
-		const Elf64_Rela *r = (const Elf64_Rela *)(img->map +
-				rela->sh_offset) + i;
+		const Elf64_Rela *r =
+			(const Elf64_Rela *)(img->map + rela->sh_offset) + i;
 		size_t rec = r->r_offset / AB_RECORD_SIZE;
 		size_t sym = ELF64_R_SYM(r->r_info);
 		struct ab_record *ar;
@@ -130,7 +131,7 @@ static int elf_read_relocated_records(struct elf_image *img,
 		    r->r_offset % 8) {
 			free(seen);
 			return elf_fail(img, "unexpected relocation in "
-					".rela.afterburn");
+					     ".rela.afterburn");
 		}
 		ar = &img->records[rec];
 		off = img->syms[sym].st_value + (uint64_t)r->r_addend;
@@ -142,8 +143,9 @@ static int elf_read_relocated_records(struct elf_image *img,
 		} else {
 			ar->end = off;
 			seen[rec] |= 2;
-			if (seen[rec] & 1 && ar->shndx != img->syms[sym].st_shndx)
-				ar->shndx = 0;	/* start and end disagree */
+			if (seen[rec] & 1 &&
+			    ar->shndx != img->syms[sym].st_shndx)
+				ar->shndx = 0; /* start and end disagree */
 		}
 	}
 	for (size_t i = 0; i < img->nr_records; i++)
@@ -189,7 +191,7 @@ int elf_image_load(struct elf_image *img, const char *path)
 			return elf_fail(img, "section outside the file");
 	if (img->ehdr->e_shstrndx < img->nr_sections)
 		img->shstrtab = (const char *)img->map +
-			img->shdrs[img->ehdr->e_shstrndx].sh_offset;
+				img->shdrs[img->ehdr->e_shstrndx].sh_offset;
 	for (unsigned int i = 0; i < img->nr_sections; i++)
 		if (img->shdrs[i].sh_type == SHT_SYMTAB)
 			symtab = &img->shdrs[i];
@@ -197,7 +199,7 @@ int elf_image_load(struct elf_image *img, const char *path)
 		img->syms = (const Elf64_Sym *)(img->map + symtab->sh_offset);
 		img->nr_syms = symtab->sh_size / sizeof(Elf64_Sym);
 		img->strtab = (const char *)img->map +
-			img->shdrs[symtab->sh_link].sh_offset;
+			      img->shdrs[symtab->sh_link].sh_offset;
 	}
 	ab = elf_find_section(img, ".afterburn", &ab_idx);
 	if (!ab)
@@ -222,8 +224,9 @@ void elf_location_name(const struct elf_image *img, unsigned int shndx,
 		       uint64_t off, char *buf, size_t len, const char **sym)
 {
 	const Elf64_Sym *best = NULL;
-	uint64_t addr = img->ehdr->e_type == ET_REL ? off :
-		elf_location_address(img, shndx, off);
+	uint64_t addr = img->ehdr->e_type == ET_REL ?
+				off :
+				elf_location_address(img, shndx, off);
 
 	for (size_t i = 0; i < img->nr_syms; i++) {
 		const Elf64_Sym *s = &img->syms[i];

@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 struct ab_record {
-	unsigned int shndx;	/* executable section the site lies in */
-	uint64_t start, end;	/* offsets in that section */
-	uint64_t index;		/* position in .afterburn, for messages */
+	unsigned int shndx;  /* executable section the site lies in */
+	uint64_t start, end; /* offsets in that section */
+	uint64_t index;	     /* position in .afterburn, for messages */
 };
 
 struct elf_image {

@@ -45,7 +45,8 @@ static const char *lex_one(const char *text, char *out, size_t cap)
 				strncat(out, "|", cap - strlen(out) - 1);
 			strncat(out, line.clean + line.stmts[i].off,
 				line.stmts[i].len < cap - strlen(out) - 1 ?
-				line.stmts[i].len : cap - strlen(out) - 1);
+					line.stmts[i].len :
+					cap - strlen(out) - 1);
 		}
 	}
 	lex_source_free(&src);
@@ -62,7 +63,8 @@ static void test_lexer(void)
 	check(!strcmp(lex_one("cli # sti; hlt", b, sizeof(b)), "cli"),
 	      "lexer drops '#' comments");
 	check(!strcmp(lex_one("cli /* ; sti */ ; hlt", b, sizeof(b)),
-		      "cli|hlt"), "lexer blanks /* */ comments");
+		      "cli|hlt"),
+	      "lexer blanks /* */ comments");
 	check(!strcmp(lex_one(".ascii \"cli; sti\"; nop", b, sizeof(b)),
 		      ".ascii \"cli; sti\"|nop"),
 	      "lexer keeps ';' inside strings");
@@ -103,27 +105,31 @@ static void test_parser(void)
 	const char *err;
 
 	check(insn_parse("rep insb", 8, 0, &insn, &err) == INSN_PARSE_OK &&
-	      insn.nr_prefixes == 1 && !strcmp(insn.mnemonic, "insb"),
+		      insn.nr_prefixes == 1 && !strcmp(insn.mnemonic, "insb"),
 	      "parser separates prefix and mnemonic");
 	check(insn_parse("rep", 3, 0, &insn, &err) == INSN_PARSE_PREFIX_ONLY,
 	      "parser recognises a prefix-only statement");
 	check(insn_parse("str = 4", 7, 0, &insn, &err) == INSN_PARSE_NOT_INSN,
 	      "parser recognises a symbol assignment");
 	check(insn_parse("movq %gs:8(%rip), %rax", 22, 0, &insn, &err) ==
-	      INSN_PARSE_OK && insn.nr_operands == 2 &&
-	      insn.operands[0].class == OPERAND_MEM &&
-	      insn.operands[1].class == OPERAND_REG,
+			      INSN_PARSE_OK &&
+		      insn.nr_operands == 2 &&
+		      insn.operands[0].class == OPERAND_MEM &&
+		      insn.operands[1].class == OPERAND_REG,
 	      "parser classifies %gs:8(%rip) as memory");
 	check(insn_parse("mov %cr3, %rax", 14, 0, &insn, &err) ==
-	      INSN_PARSE_OK && insn.operands[0].class == OPERAND_REG_CR,
+			      INSN_PARSE_OK &&
+		      insn.operands[0].class == OPERAND_REG_CR,
 	      "parser classifies %cr3");
 	check(insn_parse("ljmp *(%rax)", 12, 0, &insn, &err) == INSN_PARSE_OK &&
-	      insn.operands[0].indirect, "parser sees an indirect operand");
+		      insn.operands[0].indirect,
+	      "parser sees an indirect operand");
 	check(insn_parse("mov (%rax, %cr0", 15, 0, &insn, &err) ==
-	      INSN_PARSE_OK && insn.operand_error,
+			      INSN_PARSE_OK &&
+		      insn.operand_error,
 	      "parser reports unbalanced parentheses");
 	check(insn_parse("mov cr3, rax", 12, 1, &insn, &err) == INSN_PARSE_OK &&
-	      insn.operands[0].class == OPERAND_REG_CR,
+		      insn.operands[0].class == OPERAND_REG_CR,
 	      "parser reads Intel-syntax registers without '%'");
 }
 
@@ -141,30 +147,31 @@ static void test_matcher(void)
 	check(is_kind("pushfq", SENS_pushf) && is_kind("popfw", SENS_popf),
 	      "matcher: pushfq, popfw");
 	check(is_kind("movq %cr3,%rax", SENS_mov_cr) &&
-	      is_kind("movl %eax,%cr0", SENS_mov_cr),
+		      is_kind("movl %eax,%cr0", SENS_mov_cr),
 	      "matcher: mov to/from %crN");
 	check(is_kind("mov %db7,%rax", SENS_mov_dr) &&
-	      is_kind("mov %rax,%dr7", SENS_mov_dr),
+		      is_kind("mov %rax,%dr7", SENS_mov_dr),
 	      "matcher: mov to/from %drN, objdump's %dbN");
 	check(is_kind("mov %ax,%ds", SENS_mov_seg) &&
-	      is_kind("pushq %fs", SENS_push_seg) &&
-	      is_kind("pop %gs", SENS_pop_seg),
+		      is_kind("pushq %fs", SENS_push_seg) &&
+		      is_kind("pop %gs", SENS_pop_seg),
 	      "matcher: segment register moves, pushes, pops");
 	check(!match("movq %gs:8,%rax") && !match("mov %rax,%rbx") &&
-	      !match("pushq %rax") && !match("push $1"),
+		      !match("pushq %rax") && !match("push $1"),
 	      "matcher: ordinary mov/push are not sensitive");
 	check(is_kind("ljmp *(%rax)", SENS_far_jmp) &&
-	      is_kind("jmp $0x10,$1f", SENS_far_jmp) && !match("jmp *%rax") &&
-	      !match("jmp 1f") && is_kind("lcall *(%rax)", SENS_far_call) &&
-	      !match("call foo"),
+		      is_kind("jmp $0x10,$1f", SENS_far_jmp) &&
+		      !match("jmp *%rax") && !match("jmp 1f") &&
+		      is_kind("lcall *(%rax)", SENS_far_call) &&
+		      !match("call foo"),
 	      "matcher: far jumps and calls, not near ones");
 	check(is_kind("iretq", SENS_iret) && is_kind("lretq", SENS_lret) &&
-	      is_kind("sysretl", SENS_sysret) && is_kind("inb $0x60,%al",
-							SENS_in) &&
-	      is_kind("outsb", SENS_outs),
+		      is_kind("sysretl", SENS_sysret) &&
+		      is_kind("inb $0x60,%al", SENS_in) &&
+		      is_kind("outsb", SENS_outs),
 	      "matcher: suffix forms of iret/lret/sysret/in/outs");
 	check(!match("rdtsc") && !match("int3") && !match("nop") &&
-	      !match("call in_atomic"),
+		      !match("call in_atomic"),
 	      "matcher: rdtsc, int3, nop are not sensitive");
 	r = sens_match_bytes(clac, sizeof(clac), 0);
 	check(r && r->kind == SENS_clac, "matcher: raw bytes of clac");
@@ -172,8 +179,7 @@ static void test_matcher(void)
 	check(r && r->kind == SENS_eretu,
 	      "matcher: raw eretu is not taken for rep-prefixed clac");
 	r = sens_match_bytes(xsaves64, sizeof(xsaves64), 0);
-	check(r && r->kind == SENS_xsaves,
-	      "matcher: raw xsaves64 with REX.W");
+	check(r && r->kind == SENS_xsaves, "matcher: raw xsaves64 with REX.W");
 	check(!sens_match_bytes(rdpid, sizeof(rdpid), 1),
 	      "matcher: raw rdpid is not sensitive");
 	r = sens_match_bytes(rep_insb, sizeof(rep_insb), 1);
@@ -215,15 +221,15 @@ static void mp_invoke(struct macro_params *mp, const char *text, int is_macro)
 	macro_params_invocation(mp, text, strlen(text), is_macro);
 }
 
-static int mp_statement(struct macro_params *mp, const char *text,
-			size_t *off, size_t *len, int *group)
+static int mp_statement(struct macro_params *mp, const char *text, size_t *off,
+			size_t *len, int *group)
 {
 	return macro_params_statement(mp, text, strlen(text), off, len, group);
 }
 
 /* The arms of statement text in the current body, as "word:kind ...". */
-static const char *mp_arms(struct macro_params *mp, const char *text,
-			   char *out, size_t cap)
+static const char *mp_arms(struct macro_params *mp, const char *text, char *out,
+			   size_t cap)
 {
 	struct mp_site site = { .text = (char *)text, .len = strlen(text) };
 	struct mp_arm arms[8];
@@ -251,13 +257,14 @@ static void test_macro_params(void)
 	check(!mp_statement(&mp, "\\op", &off, &len, &g),
 	      "params: \\op outside a body is no parameter statement");
 	mp_directive(&mp, ".macro", "op_safe_regs op");
-	check(mp_statement(&mp, "\\op", &off, &len, &g) && off == 0 &&
-	      len == 3, "params: \\op in the body of its macro");
+	check(mp_statement(&mp, "\\op", &off, &len, &g) && off == 0 && len == 3,
+	      "params: \\op in the body of its macro");
 	check(mp_statement(&mp, "rep \\op", &off, &len, &g2) && off == 4 &&
-	      g2 == g, "params: a prefix before the parameter");
+		      g2 == g,
+	      "params: a prefix before the parameter");
 	check(!mp_statement(&mp, "\\op\\()q", &off, &len, &g) &&
-	      !mp_statement(&mp, "\\op = 1", &off, &len, &g) &&
-	      !mp_statement(&mp, "\\other", &off, &len, &g),
+		      !mp_statement(&mp, "\\op = 1", &off, &len, &g) &&
+		      !mp_statement(&mp, "\\other", &off, &len, &g),
 	      "params: joined names, assignments, unknown names are not");
 	mp_directive(&mp, ".irpc", "op, ab");
 	check(mp_statement(&mp, "\\op", &off, &len, &g2) && g2 == g,
@@ -272,7 +279,8 @@ static void test_macro_params(void)
 	      "params: arms for bare and keyword arguments, not quoted ones");
 	check(strstr(mp_arms(&mp, "\\op %cr3, %rax", b, sizeof(b)),
 		     "mov:mov_cr") &&
-	      !strstr(mp_arms(&mp, "\\op %rbx, %rax", b, sizeof(b)), "mov"),
+		      !strstr(mp_arms(&mp, "\\op %rbx, %rax", b, sizeof(b)),
+			      "mov"),
 	      "params: the operands decide with the word in place");
 	mp_directive(&mp, ".endm", "");
 	mp_directive(&mp, ".macro", "inner x");
@@ -286,8 +294,8 @@ static void test_macro_params(void)
 	      "params: a default flows along a forwarded parameter");
 	mp_directive(&mp, ".endm", "");
 	mp_directive(&mp, ".irp", "r, cpuid rdtsc, in");
-	check(!strcmp(mp_arms(&mp, "\\r", b, sizeof(b)),
-		      "cpuid:cpuid in:in"), "params: the words of an .irp list");
+	check(!strcmp(mp_arms(&mp, "\\r", b, sizeof(b)), "cpuid:cpuid in:in"),
+	      "params: the words of an .irp list");
 	macro_params_free(&mp);
 }
 
@@ -305,10 +313,15 @@ static void test_param_site(void)
 	emit_site_param(&em, 3, 6, "\\op", 3, words, lens, 2);
 	emit_write(&em, f);
 	fclose(f);
-	check(out && !strncmp(out, "1:\t8761: \\op; .ifeqs \"\\op\",\"rdmsr\"; "
-			      "8762: .nops -((5-", 40) &&
-	      strstr(out, "; .endif; .ifeqs \"\\op\",\"sti\"; 8762: .nops "
-		     "-((8-") && strstr(out, "; .endif\n"),
+	check(out &&
+		      !strncmp(out,
+			       "1:\t8761: \\op; .ifeqs \"\\op\",\"rdmsr\"; "
+			       "8762: .nops -((5-",
+			       40) &&
+		      strstr(out,
+			     "; .endif; .ifeqs \"\\op\",\"sti\"; 8762: .nops "
+			     "-((8-") &&
+		      strstr(out, "; .endif\n"),
 	      "emit: a parameter site has one .ifeqs arm per word");
 	check(out && strchr(out, '\n') == out + n - 1,
 	      "emit: a parameter site stays on its line");
