@@ -86,6 +86,14 @@ static long record_find(const struct check *c, unsigned int shndx, uint64_t off)
 	return hit;
 }
 
+static int exception_covers(const struct exception *e, const char *sym,
+			    uint64_t addr)
+{
+	if (e->symbol)
+		return strcmp(e->symbol, sym) == 0;
+	return addr >= e->start && addr < e->end;
+}
+
 static void report(struct check *c, unsigned int shndx, uint64_t off,
 		   const char *text, const char *what)
 {
@@ -97,8 +105,7 @@ static void report(struct check *c, unsigned int shndx, uint64_t off,
 	for (int i = 0; i < c->nr_exc; i++) {
 		const struct exception *e = &c->exc[i];
 
-		if (e->symbol ? strcmp(e->symbol, sym) == 0 :
-				addr >= e->start && addr < e->end) {
+		if (exception_covers(e, sym, addr)) {
 			printf("excused   %s: %#llx <%s> %s: %s (%s)\n",
 			       c->img.path, (unsigned long long)addr, name,
 			       text, what, e->reason);
@@ -134,10 +141,9 @@ static const struct sens_row *insn_sensitive(const struct disasm_insn *d)
 	if (row)
 		return row;
 	if (insn_parse(d->text, strlen(d->text), 0, &insn, &err) !=
-		    INSN_PARSE_OK ||
-	    insn.operand_error)
+	    INSN_PARSE_OK)
 		return NULL;
-	return sens_match_insn(&insn);
+	return insn.operand_error ? NULL : sens_match_insn(&insn);
 }
 
 static void check_insn(void *ctx, const struct disasm_insn *d)
@@ -168,12 +174,14 @@ static void check_insn(void *ctx, const struct disasm_insn *d)
 			    (rs->row->flags & SENS_FLAG_FUSE) &&
 			    rs->insn_end == d->off;
 
-		if (d->off != rec->start && !fused)
+		if (d->off != rec->start && !fused && rs->nr_sensitive)
 			report(c, d->shndx, d->off, d->text,
-			       rs->nr_sensitive ? "record covers more than one "
-						  "sensitive instruction" :
-						  "sensitive instruction "
-						  "does not start its record");
+			       "record covers more than one sensitive "
+			       "instruction");
+		else if (d->off != rec->start && !fused)
+			report(c, d->shndx, d->off, d->text,
+			       "sensitive instruction does not start its "
+			       "record");
 		if (!rs->nr_sensitive)
 			rs->row = row;
 		rs->nr_sensitive++;
@@ -278,8 +286,7 @@ static int exceptions_load(const char *path, struct exception **out)
 		reason += strspn(reason, " \t");
 		if (!*reason) {
 			fprintf(stderr,
-				"abcheck: %s: exception '%s' has no "
-				"reason\n",
+				"abcheck: %s: exception '%s' has no reason\n",
 				path, what);
 			exit(2);
 		}
@@ -311,8 +318,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: abcheck [--exceptions FILE] "
-					"[--summary] FILE.elf...\n");
+			fputs("usage: abcheck [--exceptions FILE] [--summary] "
+			      "FILE.elf...\n",
+			      stderr);
 			return 2;
 		}
 		files++;

@@ -99,37 +99,40 @@ static int is_kind(const char *text, enum sens_kind kind)
 	return row && row->kind == kind;
 }
 
-static void test_parser(void)
+static enum insn_parse_result parse(const char *text, int intel,
+				    struct insn *insn)
 {
-	struct insn insn;
 	const char *err;
 
-	check(insn_parse("rep insb", 8, 0, &insn, &err) == INSN_PARSE_OK &&
-		      insn.nr_prefixes == 1 && !strcmp(insn.mnemonic, "insb"),
+	return insn_parse(text, strlen(text), intel, insn, &err);
+}
+
+static void test_parser(void)
+{
+	struct insn in;
+	int ok;
+
+	ok = parse("rep insb", 0, &in) == INSN_PARSE_OK;
+	check(ok && in.nr_prefixes == 1 && !strcmp(in.mnemonic, "insb"),
 	      "parser separates prefix and mnemonic");
-	check(insn_parse("rep", 3, 0, &insn, &err) == INSN_PARSE_PREFIX_ONLY,
+	check(parse("rep", 0, &in) == INSN_PARSE_PREFIX_ONLY,
 	      "parser recognises a prefix-only statement");
-	check(insn_parse("str = 4", 7, 0, &insn, &err) == INSN_PARSE_NOT_INSN,
+	check(parse("str = 4", 0, &in) == INSN_PARSE_NOT_INSN,
 	      "parser recognises a symbol assignment");
-	check(insn_parse("movq %gs:8(%rip), %rax", 22, 0, &insn, &err) ==
-			      INSN_PARSE_OK &&
-		      insn.nr_operands == 2 &&
-		      insn.operands[0].class == OPERAND_MEM &&
-		      insn.operands[1].class == OPERAND_REG,
+	ok = parse("movq %gs:8(%rip), %rax", 0, &in) == INSN_PARSE_OK;
+	check(ok && in.nr_operands == 2 &&
+		      in.operands[0].class == OPERAND_MEM &&
+		      in.operands[1].class == OPERAND_REG,
 	      "parser classifies %gs:8(%rip) as memory");
-	check(insn_parse("mov %cr3, %rax", 14, 0, &insn, &err) ==
-			      INSN_PARSE_OK &&
-		      insn.operands[0].class == OPERAND_REG_CR,
+	ok = parse("mov %cr3, %rax", 0, &in) == INSN_PARSE_OK;
+	check(ok && in.operands[0].class == OPERAND_REG_CR,
 	      "parser classifies %cr3");
-	check(insn_parse("ljmp *(%rax)", 12, 0, &insn, &err) == INSN_PARSE_OK &&
-		      insn.operands[0].indirect,
-	      "parser sees an indirect operand");
-	check(insn_parse("mov (%rax, %cr0", 15, 0, &insn, &err) ==
-			      INSN_PARSE_OK &&
-		      insn.operand_error,
-	      "parser reports unbalanced parentheses");
-	check(insn_parse("mov cr3, rax", 12, 1, &insn, &err) == INSN_PARSE_OK &&
-		      insn.operands[0].class == OPERAND_REG_CR,
+	ok = parse("ljmp *(%rax)", 0, &in) == INSN_PARSE_OK;
+	check(ok && in.operands[0].indirect, "parser sees an indirect operand");
+	ok = parse("mov (%rax, %cr0", 0, &in) == INSN_PARSE_OK;
+	check(ok && in.operand_error, "parser reports unbalanced parentheses");
+	ok = parse("mov cr3, rax", 1, &in) == INSN_PARSE_OK;
+	check(ok && in.operands[0].class == OPERAND_REG_CR,
 	      "parser reads Intel-syntax registers without '%'");
 }
 
@@ -141,37 +144,38 @@ static void test_matcher(void)
 	static const uint8_t rdpid[] = { 0xf3, 0x0f, 0xc7, 0xf8 };
 	static const uint8_t rep_insb[] = { 0xf3, 0x6c };
 	const struct sens_row *r;
+	int ok;
 
 	check(is_kind("cli", SENS_cli) && is_kind("CLI", SENS_cli),
 	      "matcher: cli, case-insensitive");
 	check(is_kind("pushfq", SENS_pushf) && is_kind("popfw", SENS_popf),
 	      "matcher: pushfq, popfw");
-	check(is_kind("movq %cr3,%rax", SENS_mov_cr) &&
-		      is_kind("movl %eax,%cr0", SENS_mov_cr),
+	ok = is_kind("movq %cr3,%rax", SENS_mov_cr);
+	check(ok && is_kind("movl %eax,%cr0", SENS_mov_cr),
 	      "matcher: mov to/from %crN");
-	check(is_kind("mov %db7,%rax", SENS_mov_dr) &&
-		      is_kind("mov %rax,%dr7", SENS_mov_dr),
+	ok = is_kind("mov %db7,%rax", SENS_mov_dr);
+	check(ok && is_kind("mov %rax,%dr7", SENS_mov_dr),
 	      "matcher: mov to/from %drN, objdump's %dbN");
-	check(is_kind("mov %ax,%ds", SENS_mov_seg) &&
-		      is_kind("pushq %fs", SENS_push_seg) &&
-		      is_kind("pop %gs", SENS_pop_seg),
+	ok = is_kind("mov %ax,%ds", SENS_mov_seg);
+	ok = ok && is_kind("pushq %fs", SENS_push_seg);
+	check(ok && is_kind("pop %gs", SENS_pop_seg),
 	      "matcher: segment register moves, pushes, pops");
-	check(!match("movq %gs:8,%rax") && !match("mov %rax,%rbx") &&
-		      !match("pushq %rax") && !match("push $1"),
+	ok = !match("movq %gs:8,%rax") && !match("mov %rax,%rbx");
+	check(ok && !match("pushq %rax") && !match("push $1"),
 	      "matcher: ordinary mov/push are not sensitive");
-	check(is_kind("ljmp *(%rax)", SENS_far_jmp) &&
-		      is_kind("jmp $0x10,$1f", SENS_far_jmp) &&
-		      !match("jmp *%rax") && !match("jmp 1f") &&
-		      is_kind("lcall *(%rax)", SENS_far_call) &&
-		      !match("call foo"),
+	ok = is_kind("ljmp *(%rax)", SENS_far_jmp);
+	ok = ok && is_kind("jmp $0x10,$1f", SENS_far_jmp);
+	ok = ok && !match("jmp *%rax") && !match("jmp 1f");
+	ok = ok && is_kind("lcall *(%rax)", SENS_far_call);
+	check(ok && !match("call foo"),
 	      "matcher: far jumps and calls, not near ones");
-	check(is_kind("iretq", SENS_iret) && is_kind("lretq", SENS_lret) &&
-		      is_kind("sysretl", SENS_sysret) &&
-		      is_kind("inb $0x60,%al", SENS_in) &&
-		      is_kind("outsb", SENS_outs),
+	ok = is_kind("iretq", SENS_iret) && is_kind("lretq", SENS_lret);
+	ok = ok && is_kind("sysretl", SENS_sysret);
+	ok = ok && is_kind("inb $0x60,%al", SENS_in);
+	check(ok && is_kind("outsb", SENS_outs),
 	      "matcher: suffix forms of iret/lret/sysret/in/outs");
-	check(!match("rdtsc") && !match("int3") && !match("nop") &&
-		      !match("call in_atomic"),
+	ok = !match("rdtsc") && !match("int3") && !match("nop");
+	check(ok && !match("call in_atomic"),
 	      "matcher: rdtsc, int3, nop are not sensitive");
 	r = sens_match_bytes(clac, sizeof(clac), 0);
 	check(r && r->kind == SENS_clac, "matcher: raw bytes of clac");
