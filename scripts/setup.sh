@@ -6,7 +6,7 @@ set -e
 
 PACKAGES="
 	build-essential gcc make binutils bc bison flex libelf-dev libssl-dev
-	cpio xz-utils kmod rsync ccache python3 python3-matplotlib
+	cpio xz-utils kmod rsync ccache python3 python3-matplotlib clang-format
 	qemu-system-x86 busybox-static
 	linux-source-6.1 linux-source-6.12
 "
