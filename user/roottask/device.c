@@ -123,13 +123,8 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 		err = bar0(bdf, &base, &size);
 	if (err)
 		return err;
-	for (u64 off = 0; !err && off < size; off += MAP_MAX_PAGES * PAGE_SIZE) {
-		u64 n = (size - off) / PAGE_SIZE;
-
-		err = sys_map(task, (u64)phys_window(base + off),
-			      CHILD_DEVICE_BASE + off,
-			      n > MAP_MAX_PAGES ? MAP_MAX_PAGES : n, MAP_R | MAP_W);
-	}
+	err = map_pages(task, (u64)phys_window(base), CHILD_DEVICE_BASE,
+			size / PAGE_SIZE, MAP_R | MAP_W);
 	if (!err)
 		err = sys_dma_assign(SLOT_ROOT_IOMMU, task, bdf);
 	if (err)

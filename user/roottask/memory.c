@@ -44,6 +44,20 @@ u64 frame_alloc(void)
 	return frame_alloc_run(1);
 }
 
+/* Map pages [src, src + pages) of ours at dst in task, MAP_MAX_PAGES a call. */
+long map_pages(u64 task, u64 src, u64 dst, u64 pages, unsigned rights)
+{
+	for (u64 i = 0; i < pages; i += MAP_MAX_PAGES) {
+		u64 n = pages - i < MAP_MAX_PAGES ? pages - i : MAP_MAX_PAGES;
+		long err = sys_map(task, src + i * PAGE_SIZE, dst + i * PAGE_SIZE,
+				   n, rights);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 u64 memory_free_bytes(void)
 {
 	u64 n = 0;

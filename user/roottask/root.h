@@ -45,6 +45,7 @@ void memory_init(const struct boot_info *bi);
 u64 frame_alloc(void);		/* returns the root-window address, zeroed */
 u64 frame_alloc_run(u64 n);
 u64 memory_free_bytes(void);
+long map_pages(u64 task, u64 src, u64 dst, u64 pages, unsigned rights);
 void *phys_window(u64 phys);
 
 int child_start(unsigned idx, const struct boot_module *m);

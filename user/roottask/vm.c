@@ -24,34 +24,20 @@ bool vm_module(const struct boot_module *m)
 	return end - name >= 7 && memcmp(end - 7, "vmm.elf", 7) == 0;
 }
 
-static long map_run(u64 task, u64 src, u64 dst, u64 pages, unsigned rights)
-{
-	for (u64 i = 0; i < pages; i += MAP_MAX_PAGES) {
-		u64 n = pages - i < MAP_MAX_PAGES ? pages - i : MAP_MAX_PAGES;
-		long err = sys_map(task, src + i * PAGE_SIZE, dst + i * PAGE_SIZE,
-				   n, rights);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* The guest's RAM, in runs of up to 2 MiB of contiguous frames. */
 static long give_ram(u64 task)
 {
 	for (u64 off = 0; off < VM_RAM;) {
 		u64 pages = MAP_MAX_PAGES, run;
+		long err;
 
 		while (!(run = frame_alloc_run(pages)) && pages > 1)
 			pages /= 2;
-		long err;
-
 		if (!run) {
 			printf("root: out of RAM for the VM at %lx\n", off);
 			return -E_NOMEM;
 		}
-		err = map_run(task, run, VM_GPA_WINDOW + off, pages, MAP_RWX);
+		err = map_pages(task, run, VM_GPA_WINDOW + off, pages, MAP_RWX);
 		if (err) {
 			printf("root: mapping guest RAM at %lx: error %ld\n", off,
 			       err);
@@ -60,13 +46,6 @@ static long give_ram(u64 task)
 		off += pages * PAGE_SIZE;
 	}
 	return 0;
-}
-
-/* Root-window pages exist once touched (abi/map.h): touch, then map. */
-static void touch(u64 addr, u64 pages)
-{
-	for (u64 i = 0; i < pages; i++)
-		(void)*(volatile u8 *)(addr + i * PAGE_SIZE);
 }
 
 /* Modules are page aligned (multiboot loaders align them): map in place. */
@@ -82,8 +61,7 @@ static long give_modules(u64 task, const struct boot_module *m,
 			return -E_INVAL;
 		info->module[i].addr = at;
 		info->module[i].size = m[i].size;
-		touch((u64)phys_window(m[i].start), pages);
-		if (pages && map_run(task, (u64)phys_window(m[i].start), at,
+		if (pages && map_pages(task, (u64)phys_window(m[i].start), at,
 				     pages, MAP_R)) {
 			printf("root: cannot map module %s\n", m[i].cmdline);
 			return -E_NOMEM;
