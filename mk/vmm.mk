@@ -4,8 +4,10 @@
 # with its own copy of the user library for the same reason.
 
 VMM_OUT     := $(BUILD)/vmm
+# The guest's page tables have the format the kernel's arch/paging.h
+# declares; the VMM takes it from there rather than a second copy.
 VMM_CFLAGS  := $(MK_COMMON) -fno-pie -mcmodel=kernel -mgeneral-regs-only \
-	       -Iuser/lib/include -Ivmm/include
+	       -Iuser/lib/include -Ivmm/include -Ikernel/arch/x86_64/include
 VMM_SRC     := $(wildcard vmm/*.c vmm/dev/*.c) vmm/entry.S user/lib/lib.c \
 	       kernel/lib/string.c kernel/lib/format.c
 VMM_OBJ     := $(patsubst %,$(VMM_OUT)/%.o,$(VMM_SRC))

@@ -331,8 +331,7 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 			vmm_stop(0, "the guest halted with interrupts off");
 		idle(v, r);
 	case INSN_PUSHF:
-		val = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED |
-		      (vcpu_if(v) ? RFLAGS_IF : 0);
+		val = vcpu_guest_rflags(v, r);
 		mem_write(v, r, start, r->rsp - in->opsize, &val, in->opsize);
 		r->rsp -= in->opsize;
 		return;

@@ -7,14 +7,7 @@
  */
 #include "vmm.h"
 
-#define PTE_P	(1ul << 0)
-#define PTE_W	(1ul << 1)
-#define PTE_U	(1ul << 2)
-#define PTE_A	(1ul << 5)
-#define PTE_D	(1ul << 6)
-#define PTE_PS	(1ul << 7)
-#define PTE_NX	(1ul << 63)
-#define PTE_ADDR 0x000ffffffffff000ul
+#include <arch/paging.h>	/* PTE bits (Intel SDM Vol. 3A 4.5) */
 
 bool gpa_is_ram(u64 gpa, u64 len)
 {

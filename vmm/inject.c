@@ -9,15 +9,6 @@
  */
 #include "vmm.h"
 
-/* Guest-visible RFLAGS: the real arithmetic flags, the virtual IF. */
-static u64 guest_rflags(struct vcpu *v, const struct vcpu_regs *r)
-{
-	bool on = v->cpl == 3 || vcpu_if(v);
-
-	return (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED |
-	       (on ? RFLAGS_IF : 0);
-}
-
 static u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 {
 	u64 val;
@@ -99,7 +90,7 @@ deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
 		frame[n++] = error;
 	frame[n++] = r->rip;
 	frame[n++] = from_user ? GUEST_USER_CS : GUEST_KERNEL_CS;
-	frame[n++] = guest_rflags(v, r);
+	frame[n++] = vcpu_guest_rflags(v, r);
 	frame[n++] = r->rsp;
 	frame[n++] = from_user ? GUEST_USER_DS : v->sel[SEG_SS];
 	sp -= n * 8;

@@ -71,6 +71,6 @@ void devices_init(void)
 	pit_init();	/* 8254: the timer tick and TSC calibration */
 	uart_init();	/* 16550 at 0x3f8: the console */
 	rtc_init();	/* MC146818 CMOS clock */
-	board_init();	/* port 0x80, the resets (0xcf9 before PCI's 0xcf8) */
 	pci_init();	/* configuration space: a host bridge, nothing else */
+	board_init();	/* port 0x80, the resets */
 }

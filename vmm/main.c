@@ -12,8 +12,6 @@ static struct vcpu_state state_area __attribute__((aligned(4096)));
 extern char _end[];
 extern char upcall_stack_top[];
 
-long loader_load(struct vcpu *v, struct vcpu_regs *r);
-
 struct vcpu *vcpu_current(void)
 {
 	return &vcpu0;

@@ -16,6 +16,7 @@
  * would, so Linux's reclaim and copy-on-write see them right.
  */
 #include "vmm.h"
+#include <arch/paging.h>
 
 #define USER_END	0x0000800000000000ul
 #define KERNEL_HALF	0xffff880000000000ul	/* after the microkernel */
@@ -53,7 +54,7 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 	gpt_mark(&w, write);
 	leaf = *w.entries[w.levels - 1];
 	rights = MAP_R | (w.exec ? MAP_X : 0);
-	if (write || (w.writable && (leaf & (1ul << 6))))
+	if (write || (w.writable && (leaf & PTE_D)))
 		rights |= MAP_W;
 	err = sys_map(user ? SLOT_USER_TASK : SLOT_SELF_TASK,
 		      VM_GPA_WINDOW + (w.gpa & ~4095ul), va & ~4095ul, 1, rights);

@@ -9,7 +9,6 @@
 
 #define TIMER_IDLE_TICKS	10
 
-u64 pit_advance(u64 now);
 static u64 hz;
 static char timer_stack[8192] __attribute__((aligned(16)));
 

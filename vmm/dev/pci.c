@@ -28,29 +28,41 @@ static u32 config_read(u32 addr)
 	return reg < sizeof(host_bridge) ? host_bridge[reg / 4] : 0;
 }
 
-static u32 pci_read(u16 port, unsigned size)
+static u32 address_read(u16 port, unsigned size)
+{
+	return port == 0xcf8 && size == 4 ? address : ~0u;
+}
+
+static void address_write(u16 port, unsigned size, u32 val)
+{
+	if (port == 0xcf8 && size == 4)
+		address = val & 0x80fffffcu;
+}
+
+static u32 data_read(u16 port, unsigned size)
 {
 	unsigned shift = 8 * (port & 3);
 	u32 v;
 
-	if (port < 0xcfc)
-		return port == 0xcf8 && size == 4 ? address : ~0u;
 	if (!(address & 0x80000000u))
 		return ~0u;
 	v = config_read(address) >> shift;
 	return size == 4 ? v : v & ((1u << (8 * size)) - 1);
 }
 
-static void pci_write(u16 port, unsigned size, u32 val)
-{
-	if (port == 0xcf8 && size == 4)
-		address = val & 0x80fffffcu;
-	/* writes to configuration registers: nothing is writable yet */
-}
-
-static const struct ioport_handler pci_ports = { 0xcf8, 8, pci_read, pci_write };
+/*
+ * The address register is a dword at 0xcf8; byte 0xcf9 is the board's
+ * reset control (dev/board.c), so the register is claimed around it.
+ */
+static const struct ioport_handler address_port = { 0xcf8, 1, address_read,
+						    address_write };
+static const struct ioport_handler address_high = { 0xcfa, 2, address_read,
+						    address_write };
+static const struct ioport_handler data_port = { 0xcfc, 4, data_read, NULL };
 
 void pci_init(void)
 {
-	ioport_register(&pci_ports);
+	ioport_register(&address_port);
+	ioport_register(&address_high);
+	ioport_register(&data_port);
 }

@@ -131,6 +131,15 @@ static inline void vcpu_set_if(struct vcpu *v, bool on)
 		*(volatile u8 *)&v->state->flags = on;
 }
 
+/* RFLAGS as the guest sees them: the real arithmetic flags, virtual IF. */
+static inline u64 vcpu_guest_rflags(struct vcpu *v, const struct vcpu_regs *r)
+{
+	bool on = v->cpl == 3 || vcpu_if(v);
+
+	return (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED |
+	       (on ? RFLAGS_IF : 0);
+}
+
 /* Let virtual interrupts upcall now, whatever context we are in. */
 static inline void vcpu_open_irq_window(struct vcpu *v)
 {
@@ -143,7 +152,6 @@ struct vm {
 	u64 ram_size;
 	bool alias_mapped;		/* VMM_ALIAS_BASE still mapped */
 	bool user_task_ready;
-	const char *name;
 };
 
 extern struct vm vm;
@@ -158,6 +166,9 @@ enum counter {
 };
 extern u64 counters[CNT_COUNT];
 void counters_print(void);
+
+/* loader.c */
+long loader_load(struct vcpu *v, struct vcpu_regs *r);
 
 /* main.c */
 void noreturn vmm_fatal(const char *fmt, ...);
@@ -254,6 +265,7 @@ int pic_pending_vector(void);	/* -1 if none */
 void pic_acknowledge(int vector);
 void pit_timer_expired(void);
 u64 pit_next_deadline(void);
+u64 pit_advance(u64 now);
 void uart_flush(void);
 
 static inline u64 rdtsc(void)
