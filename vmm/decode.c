@@ -9,7 +9,7 @@
 
 static const char *const kind_names[INSN_KIND_COUNT] = {
 	[INSN_NONE] = "none", [INSN_CLI] = "cli", [INSN_STI] = "sti",
-	[INSN_STI_HLT] = "sti;hlt", [INSN_PUSHF] = "pushf",
+	[INSN_PUSHF] = "pushf",
 	[INSN_POPF] = "popf", [INSN_HLT] = "hlt", [INSN_IRET] = "iret",
 	[INSN_SYSRET] = "sysret", [INSN_SYSEXIT] = "sysexit",
 	[INSN_SWAPGS] = "swapgs", [INSN_IN] = "in", [INSN_OUT] = "out",

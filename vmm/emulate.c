@@ -323,9 +323,6 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 	case INSN_STI:
 		vcpu_set_if(v, true);
 		return;
-	case INSN_STI_HLT:
-		vcpu_set_if(v, true);
-		idle(v, r);
 	case INSN_HLT:
 		if (!vcpu_if(v))
 			vmm_stop(0, "the guest halted with interrupts off");

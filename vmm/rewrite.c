@@ -1,7 +1,8 @@
 /*
  * Rewriting the afterburner's sites (SPEC 4.2, 6) before the guest runs.
- * Each .afterburn record [start, end) holds one sensitive instruction and
- * NOP padding. The VMM replaces it:
+ * Each .afterburn record [start, end) holds one sensitive instruction (two
+ * when the first is sti: struct site) and NOP padding. The VMM replaces
+ * it:
  *
  *   cli               movb $0, vif(%rip)     7 bytes, inline: the virtual
  *                                            IF is the state area's
@@ -55,6 +56,62 @@ static void nop_fill(u8 *p, u64 n)
 		p += k;
 		n -= k;
 	}
+}
+
+/* Length of the one NOP at p (the forms .nops and compilers emit), or 0. */
+static unsigned nop_length(const u8 *p, unsigned max)
+{
+	unsigned n = 0, mod, rm, len;
+
+	while (n < max && (p[n] == 0x66 || p[n] == 0x2e))
+		n++;
+	if (n < max && p[n] == 0x90)
+		return n + 1;
+	if (n + 2 >= max || p[n] != 0x0f || p[n + 1] != 0x1f ||
+	    (p[n + 2] & 0x38))
+		return 0;
+	mod = p[n + 2] >> 6;
+	rm = p[n + 2] & 7;
+	len = n + 3 + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+	if (mod != 3 && rm == 4)
+		len += 1 + (mod == 0 && n + 3 < max && (p[n + 3] & 7) == 5 ? 4 : 0);
+	else if (mod == 0 && rm == 5)
+		len += 4;
+	return len <= max ? len : 0;
+}
+
+static bool is_padding(const u8 *p, unsigned n)
+{
+	while (n) {
+		unsigned k = nop_length(p, n);
+
+		if (!k)
+			return false;
+		p += k;
+		n -= k;
+	}
+	return true;
+}
+
+/*
+ * What the site holds: one sensitive instruction, perhaps a second one
+ * fused to a leading sti, then only padding.
+ */
+static long decode_site(const u8 *p, struct site *s)
+{
+	unsigned used;
+
+	if (insn_decode(p, s->len, &s->insn))
+		return -1;
+	used = s->insn.len;
+	s->fused.kind = INSN_NONE;
+	if (s->insn.kind == INSN_STI && !is_padding(p + used, s->len - used)) {
+		if (insn_decode(p + used, s->len - used, &s->fused) ||
+		    s->fused.kind == INSN_STI)
+			return -1;
+		used += s->fused.len;
+	}
+	return is_padding(p + used, s->len - used) ? 0 : -1;
 }
 
 static bool rel32(u64 from_end, u64 to, s32 *out)
@@ -188,15 +245,11 @@ long rewrite_sites(const u64 *raw, u64 nr, u8 *(*map)(u64 va, u64 len),
 		}
 		s->va = start;
 		s->len = end - start;
-		if (insn_decode(p, s->len, &s->insn)) {
-			printf("vmm: site %lx: bytes %02x %02x %02x are no sensitive instruction the VMM knows\n",
-			       start, p[0], p[1], s->len > 2 ? p[2] : 0);
+		if (decode_site(p, s)) {
+			printf("vmm: site %lx: bytes %02x %02x %02x are not a sensitive instruction the VMM knows followed by padding\n",
+			       start, p[0], s->len > 1 ? p[1] : 0,
+			       s->len > 2 ? p[2] : 0);
 			return -1;
-		}
-		if (s->insn.kind == INSN_STI && s->insn.len < s->len &&
-		    p[s->insn.len] == 0xf4) {	/* the fused sti; hlt */
-			s->insn.kind = INSN_STI_HLT;
-			s->insn.len++;
 		}
 		if (leave(start)) {
 			nr_left++;

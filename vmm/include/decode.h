@@ -12,7 +12,7 @@
 
 enum insn_kind {
 	INSN_NONE,
-	INSN_CLI, INSN_STI, INSN_STI_HLT, INSN_PUSHF, INSN_POPF, INSN_HLT,
+	INSN_CLI, INSN_STI, INSN_PUSHF, INSN_POPF, INSN_HLT,
 	INSN_IRET, INSN_SYSRET, INSN_SYSEXIT, INSN_SWAPGS,
 	INSN_IN, INSN_OUT, INSN_INS, INSN_OUTS,
 	INSN_RDMSR, INSN_WRMSR, INSN_WRMSRNS, INSN_RDPMC, INSN_CPUID,
@@ -58,11 +58,17 @@ enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
 long insn_decode(const u8 *p, unsigned max, struct insn *in);
 const char *insn_kind_name(unsigned kind);
 
-/* A rewritten site: where it is and what it held. */
+/*
+ * A rewritten site: where it is and what it held. A sensitive instruction
+ * right after sti shares its site (sti's one-instruction interrupt shadow:
+ * "sti; hlt", "sti; cli", "sti; pushf"); it is the fused instruction,
+ * emulated after the sti and before any interrupt is delivered.
+ */
 struct site {
 	u64 va;			/* first byte, as linked */
 	u8 len;			/* whole site, padding included */
 	struct insn insn;
+	struct insn fused;	/* kind INSN_NONE: only padding follows */
 };
 
 #endif
