@@ -19,20 +19,26 @@
 #include <abi/errno.h>
 #include <arch/cpu.h>
 
-#define DEBUG_WRITE_MAX	256
+#define DEBUG_WRITE_MAX	1024
 
 /* debug_write(buf, len): console output, len <= DEBUG_WRITE_MAX */
 static long sys_debug_write(struct frame *f)
 {
-	char buf[DEBUG_WRITE_MAX];
-	long err;
+	char buf[256];
 
 	if (f->rsi > DEBUG_WRITE_MAX)
 		return -E_INVAL;
-	err = space_copy_from(&current()->task->space, f->rdi, buf, f->rsi);
-	if (err)
-		return err;
-	console_write(buf, f->rsi);
+	/* System calls run to completion: the chunks stay together. */
+	for (u64 done = 0; done < f->rsi;) {
+		u64 n = f->rsi - done < sizeof(buf) ? f->rsi - done : sizeof(buf);
+		long err = space_copy_from(&current()->task->space,
+					   f->rdi + done, buf, n);
+
+		if (err)
+			return err;
+		console_write(buf, n);
+		done += n;
+	}
 	return 0;
 }
 

@@ -52,8 +52,8 @@ bool irq_deliverable(struct vcpu *v)
 				       __ATOMIC_SEQ_CST);
 
 	bits |= __atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
-	if (bits & (1ul << IRQ_BIT_TIMER))
-		pit_timer_expired();
+	(void)bits;	/* IRQ_BIT_TIMER only wakes the vCPU: */
+	pit_poll();	/* the PIT looks at the TSC itself */
 	return pic_pending_vector() >= 0;
 }
 

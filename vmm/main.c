@@ -21,22 +21,33 @@ static const char *const counter_names[CNT_COUNT] = {
 	"site_calls", "trap_emulations", "upcalls", "page_faults",
 	"tlb_fills", "guest_page_faults", "syscalls", "irqs",
 	"space_switches", "tlb_flushes", "ioport", "msr", "cpuid", "cr",
-	"iret", "hlt",
+	"iret", "hlt", "ticks_dropped",
 };
 
-void counters_print(void)
+/*
+ * One line, one write: "vmm: counters name=N ...", or with a label
+ * "vmm: counters@label name=N ..." (a snapshot the guest asked for).
+ */
+void counters_print(const char *label)
 {
-	printf("vmm: counters");
-	for (unsigned i = 0; i < CNT_COUNT; i++)
-		printf(" %s=%lu", counter_names[i], counters[i]);
-	printf("\n");
+	char line[CNT_COUNT * 32 + 64];
+	unsigned long n = snprintf(line, sizeof(line), "vmm: counters%s%s",
+				   label ? "@" : "", label ? label : "");
+
+	for (unsigned i = 0; i < CNT_COUNT && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
+			      counter_names[i], counters[i]);
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	console_write(line, n);
 }
 
 void noreturn vmm_stop(long status, const char *why)
 {
 	uart_flush();
 	printf("vmm: VM stopped: %s\n", why);
-	counters_print();
+	counters_print(NULL);
 	exit(status);
 }
 
@@ -85,6 +96,12 @@ void vmm_main(void)
 	if (vm.boot->magic != VM_BOOT_MAGIC)
 		vmm_stop(1, "no VM boot information from the root task");
 	vm.ram_size = vm.boot->ram_size;
+	if (vm.boot->vm_index) {	/* VM 0's lines stay as the guest wrote them */
+		char prefix[16];
+
+		snprintf(prefix, sizeof(prefix), "vm%lu| ", vm.boot->vm_index);
+		console_set_prefix(prefix);
+	}
 	printf("vmm: VM %lu starting, VMM at %lx-%lx\n", vm.boot->vm_index,
 	       VMM_BASE, (u64)_end);
 	v->state = &state_area;

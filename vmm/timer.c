@@ -23,21 +23,29 @@ u64 tsc_hz(void)
 	return hz;
 }
 
+/*
+ * Signal each deadline once; the vCPU advances it (pit_poll). Until it
+ * has, look again every tick: the vCPU may have its interrupts off.
+ */
 static void noreturn timer_thread(void)
 {
-	u64 per_tick = tsc_hz() / 1000;
+	u64 per_tick = tsc_hz() / 1000, signalled = 0;
 
 	for (;;) {
 		u64 d = pit_next_deadline(), now = rdtsc(), ticks;
 		struct ipc_msg m = { 0 };
 
-		if (d && now >= d) {
-			sys_vcpu_signal(SLOT_SELF_THREAD, IRQ_BIT_TIMER);
-			pit_advance(now);
+		if (d && now >= d && d != signalled) {
+			sys_vcpu_signal(SLOT_VCPU_THREAD, IRQ_BIT_TIMER);
+			signalled = d;
 			continue;
 		}
-		ticks = d ? (d - now + per_tick - 1) / per_tick
-			  : TIMER_IDLE_TICKS;
+		if (!d)
+			ticks = TIMER_IDLE_TICKS;
+		else if (now >= d)
+			ticks = 1;
+		else
+			ticks = (d - now + per_tick - 1) / per_tick;
 		ipc_wait(&m, NULL, ticks ? ticks : 1);
 	}
 }
@@ -57,6 +65,10 @@ void timer_start(void)
 					EX_SET_IP | EX_SET_SP, NULL);
 	if (!err)
 		err = sys_thread_control(SLOT_TIMER_THREAD, 0, 0, TC_START);
+	/* below the timer thread, so an expiry preempts the guest at once */
+	if (!err)
+		err = sys_thread_control(SLOT_VCPU_THREAD, 0, VCPU_PRIORITY,
+					 TC_SET_PRIO);
 	if (err)
 		vmm_fatal("cannot start the timer thread (%ld)", err);
 }

@@ -2,11 +2,14 @@
 
 A LinuxBoot prepares the initramfs (guest command, extra files), boots the
 kernel under a QemuRun, and hands back the console and the guest command's
-exit status. Native boots today; the in-place VMM adds a VM mode with the
-same interface.
+exit status: natively, or (vm=True) as a VM on the microkernel, where the
+in-place VMM loads the same vmlinux and prints its counters when the VM
+stops.
 """
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 
@@ -23,19 +26,35 @@ def work_dir(name):
     return path
 
 
+COUNTERS = re.compile(r"^vmm: counters((?: \w+=\d+)+)\s*$", re.M)
+
+
+def vmm_counters(console):
+    """The last "vmm: counters name=N ..." line as a dict, or None."""
+    found = COUNTERS.findall(console)
+    if not found:
+        return None
+    return {k: int(v) for k, v in
+            (kv.split("=") for kv in found[-1].split())}
+
+
 class LinuxBoot:
-    """Boot VERSION natively with CMD as the guest command."""
+    """Boot VERSION with CMD as the guest command, natively or as a VM."""
 
     def __init__(self, name, version, cmd, files=None, add=(), devices=(),
-                 timeout=300, memory="512M", variant="afterburn"):
+                 timeout=300, memory=None, variant="afterburn", vm=False):
         self.name = name
         self.dir = work_dir(name)
         self.kernel = guest.vmlinux(version, variant)
         initrd = guest.make_initramfs(os.path.join(self.dir, "initramfs.cpio"),
                                       files=files, cmd=cmd, add=add)
-        self.run = harness.QemuRun(name, guest.native_args(self.kernel, initrd)
-                                   + list(devices), timeout=timeout,
-                                   memory=memory)
+        if vm:
+            args = guest.vm_args(self.kernel, initrd, self.dir)
+        else:
+            args = guest.native_args(self.kernel, initrd)
+        self.run = harness.QemuRun(name, args + list(devices),
+                                   timeout=timeout,
+                                   memory=memory or ("1G" if vm else "512M"))
         self.console = ""
         self.status = None
 
@@ -43,6 +62,9 @@ class LinuxBoot:
         self.console = self.run.run()
         self.status = guest.guest_status(self.console)
         return self
+
+    def counters(self):
+        return vmm_counters(self.console)
 
     def passed(self):
         return self.status == 0 and not self.run.timed_out
@@ -69,3 +91,36 @@ def copy_with_libraries(program, dest_root):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(real, target)
     return program
+
+
+def run_dynamic(mode, version):
+    """Test MODE-VERSION-dynamic-run-MODE: tools/run-linux (what 'make
+    run-native' and 'make run-vm' run) with GUEST_FILES holding dynamic
+    Debian programs and their libraries; it must exit with the guest's
+    status."""
+    test_id = "%s-%s-dynamic-run-%s" % (mode, version, mode)
+    files = work_dir(test_id + "-files")
+    copy_with_libraries("/usr/bin/sha256sum", files)
+    copy_with_libraries("/usr/bin/sort", files)
+    with open(os.path.join(files, "words"), "w") as f:
+        f.write("pear\napple\nfig\n")
+    cmd = ("/usr/bin/sort /words | /usr/bin/sha256sum; "
+           "/usr/bin/sort --version | head -1; exit 7")
+    want = hashlib.sha256(b"apple\nfig\npear\n").hexdigest()
+    log = os.path.join(harness.LOG_DIR, test_id + ".log")
+    with open(log, "w") as out:
+        proc = subprocess.run([os.path.join(harness.ROOT, "tools/run-linux"),
+                               mode, "--linux", version, "--files", files,
+                               "--cmd", cmd, "--timeout", "300"],
+                              stdout=out, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL)
+    with open(log, errors="replace") as f:
+        console = f.read()
+    if proc.returncode == 7 and want in console:
+        harness.report("PASS", test_id, "dynamic glibc programs run; "
+                       "run-linux exits with the guest's status (7)")
+        return
+    harness.report("FAIL", test_id, "exit %d, checksum %s (log: %s)" % (
+        proc.returncode, "found" if want in console else "missing",
+        os.path.relpath(log, harness.ROOT)))
+    print("\n".join("    | " + line for line in console.splitlines()[-25:]))

@@ -5,6 +5,31 @@
 #include <lib.h>
 #include <sys.h>
 
+static char prefix[16];
+static unsigned long prefix_len;
+
+void console_set_prefix(const char *p)
+{
+	prefix_len = strlen(p) < sizeof(prefix) ? strlen(p) : sizeof(prefix) - 1;
+	memcpy(prefix, p, prefix_len);
+}
+
+/* One system call per write, so lines of several tasks do not mix. */
+void console_write(const char *s, unsigned long n)
+{
+	char buf[sizeof(prefix) + 512];
+
+	if (!prefix_len) {
+		sys_debug_write(s, n);
+		return;
+	}
+	if (n > sizeof(buf) - prefix_len)
+		n = sizeof(buf) - prefix_len;
+	memcpy(buf, prefix, prefix_len);
+	memcpy(buf + prefix_len, s, n);
+	sys_debug_write(buf, prefix_len + n);
+}
+
 void printf(const char *fmt, ...)
 {
 	char buf[256];
@@ -16,7 +41,7 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	sys_debug_write(buf, n);
+	console_write(buf, n);
 }
 
 /* Protocol with the parent: label 1 = "exited", w0 = status. */

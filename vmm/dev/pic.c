@@ -76,6 +76,13 @@ void pic_raise(unsigned irq)
 	}
 }
 
+/* irq's request is still in the IRR (not yet taken by the CPU). */
+bool pic_requested(unsigned irq)
+{
+	return irq >= 8 ? pics[1].irr & (1 << (irq - 8))
+			: pics[0].irr & (1 << irq);
+}
+
 void pic_lower(unsigned irq)
 {
 	if (irq >= 8) {

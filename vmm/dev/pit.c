@@ -10,6 +10,7 @@
 #include "vmm.h"
 
 #define PIT_HZ	1193182ul
+#define PIT_MAX_LAG_MS	500
 
 struct channel {
 	u32 reload;		/* 1..65536 */
@@ -25,6 +26,7 @@ struct channel {
 static struct channel ch[3];
 static bool gate2;
 static u8 port61;
+/* Written by the vCPU only; the timer thread reads deadline. */
 static volatile u64 deadline;	/* channel 0's next expiry (TSC), 0: none */
 static volatile u64 period;	/* TSC per period, 0: one-shot */
 
@@ -59,27 +61,31 @@ u64 pit_next_deadline(void)
 	return deadline;
 }
 
-/* The timer thread saw the deadline pass: next one, for periodic mode. */
-u64 pit_advance(u64 now)
+/*
+ * Called by the vCPU at every interrupt check: raise IRQ 0 for the
+ * channel-0 expiry that has passed. Periodic ticks that came while the
+ * vCPU was busy or descheduled are owed, not dropped: each is raised once
+ * the previous one has left the PIC's request register, so the guest's
+ * jiffies keep pace with the TSC (KVM's "reinject" policy for its PIT).
+ * Only a backlog of more than PIT_MAX_LAG is given up.
+ */
+void pit_poll(void)
 {
-	u64 d = deadline, p = period;
+	u64 d = deadline, p = period, now;
 
-	if (!d || now < d)
-		return d;
+	if (!d || (now = rdtsc()) < d || pic_requested(0))
+		return;
+	pic_raise(0);
 	if (!p) {
 		deadline = 0;
-		return 0;
+		return;
 	}
 	d += p;
-	if (d <= now)		/* lost periods are dropped, not replayed */
+	if (now > d && now - d > tsc_hz() / 1000 * PIT_MAX_LAG_MS) {
+		counters[CNT_TICKS_DROPPED] += (now - d) / p;
 		d = now + p;
+	}
 	deadline = d;
-	return d;
-}
-
-void pit_timer_expired(void)
-{
-	pic_raise(0);
 }
 
 static void start_counting(unsigned i)

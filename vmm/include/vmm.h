@@ -31,6 +31,10 @@
 /* Capability slots of the VM task. */
 #define SLOT_USER_TASK		8	/* guest user processes run here */
 #define SLOT_TIMER_THREAD	9
+#define SLOT_VCPU_THREAD	SLOT_SELF_THREAD	/* the first thread */
+
+/* The vCPU runs just below the timer thread (the root task's 100). */
+#define VCPU_PRIORITY		99
 
 /* Guest segment selectors Linux uses (arch/x86/include/asm/segment.h). */
 #define GUEST_KERNEL_CS		0x10
@@ -162,10 +166,10 @@ enum counter {
 	CNT_SITE_CALLS, CNT_TRAP_EMULATIONS, CNT_UPCALLS, CNT_PAGE_FAULTS,
 	CNT_TLB_FILLS, CNT_GUEST_FAULTS, CNT_SYSCALLS, CNT_IRQS,
 	CNT_SPACE_SWITCHES, CNT_FLUSHES, CNT_IOPORT, CNT_MSR, CNT_CPUID,
-	CNT_CR, CNT_IRET, CNT_HLT, CNT_COUNT
+	CNT_CR, CNT_IRET, CNT_HLT, CNT_TICKS_DROPPED, CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
-void counters_print(void);
+void counters_print(const char *label);
 
 /* loader.c */
 long loader_load(struct vcpu *v, struct vcpu_regs *r);
@@ -260,12 +264,12 @@ u32 ioport_read(u16 port, unsigned size);
 void ioport_write(u16 port, unsigned size, u32 val);
 void devices_init(void);
 void pic_raise(unsigned irq);
+bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);
 int pic_pending_vector(void);	/* -1 if none */
 void pic_acknowledge(int vector);
-void pit_timer_expired(void);
 u64 pit_next_deadline(void);
-u64 pit_advance(u64 now);
+void pit_poll(void);
 void uart_flush(void);
 
 static inline u64 rdtsc(void)

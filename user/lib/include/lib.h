@@ -8,6 +8,9 @@
 #include <libstr.h>
 
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Text put before each console write (one line, one call): "" at start. */
+void console_set_prefix(const char *prefix);
+void console_write(const char *s, unsigned long n);
 noreturn void exit(long status);
 
 /* A small, fast pseudo-random generator (xorshift64). */
