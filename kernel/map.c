@@ -139,7 +139,8 @@ long sys_map(struct frame *f)
  * task_unmap(task, start, end): remove every mapping of `task` in
  * [start, end) together with the mappings derived from them. For a VMM
  * that flushes a guest address space: one call, cost proportional to
- * what is mapped, not to the range.
+ * what is mapped, not to the range. Tables wholly inside the range are
+ * freed and their kernel memory returned to the task's quota.
  */
 long sys_task_unmap(struct frame *f)
 {
@@ -159,6 +160,7 @@ long sys_task_unmap(struct frame *f)
 	for (u64 va = space_next_mapping(s, start, end, &r); va < end;
 	     va = space_next_mapping(s, va + 4096, end, &r))
 		mapdb_revoke(*r.node, true);
+	space_prune(s, start, end);
 	return 0;
 }
 

@@ -118,6 +118,64 @@ u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 	return end;
 }
 
+/*
+ * Free the table below entry e (at level 0 = PML4 ... 2 = PD) and the
+ * tables below it, if none of them maps anything; true if it was freed.
+ * A last-level table is two pages (entries and mapping nodes).
+ */
+static bool free_if_empty(struct space *s, u64 *e, int level)
+{
+	u64 *t = phys_to_virt(*e & PTE_ADDR);
+	unsigned pages = level == 2 ? 2 : 1;
+	bool empty = true;
+
+	for (int i = 0; i < 512; i++)
+		if ((t[i] & PTE_P) &&
+		    (level == 2 || !free_if_empty(s, &t[i], level + 1)))
+			empty = false;
+	if (!empty)
+		return false;
+	*e = 0;
+	kpage_free(t, pages);
+	kmem_uncharge(s->task, 4096ul * pages);
+	return true;
+}
+
+static void prune(struct space *s, u64 *table, int level, u64 base,
+		  u64 start, u64 end)
+{
+	static const unsigned shift[3] = { 39, 30, 21 };
+
+	for (u64 i = 0; i < 512; i++) {
+		u64 lo = base + (i << shift[level]), hi;
+
+		if (level == 0 && i >= 256)
+			lo |= 0xffff000000000000ul;	/* sign extension */
+		hi = lo + (1ul << shift[level]) - 1;	/* inclusive */
+		if (hi < start || lo >= end || !(table[i] & PTE_P) ||
+		    (level == 0 && i >= KERNEL_PML4_FIRST &&
+		     i <= KERNEL_PML4_LAST))
+			continue;
+		if (lo >= start && hi <= end - 1)
+			free_if_empty(s, &table[i], level);
+		else if (level < 2)
+			prune(s, phys_to_virt(table[i] & PTE_ADDR), level + 1,
+			      lo, start, end);
+	}
+}
+
+/*
+ * After [start, end) was unmapped: give back the tables that lie wholly
+ * inside it and are empty, so a VMM that keeps flushing a guest address
+ * space does not keep paying for the tables of every address it ever saw.
+ */
+void space_prune(struct space *s, u64 start, u64 end)
+{
+	prune(s, s->pml4, 0, 0, start, end);
+	if (this_cpu()->loaded_space == s)	/* paging-structure caches */
+		write_cr3(s->pml4_phys);
+}
+
 /* Canonical (Vol. 1 3.3.7.1) and outside the kernel's range. */
 bool space_user_address(u64 va)
 {
