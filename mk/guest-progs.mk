@@ -37,3 +37,15 @@ $(GUEST_PROGS_DIR)/true-static: $(GUEST_PROGS_DIR)/true-static.o
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $^
 
 -include $(GUEST_PROGS_OBJS:.o=.d)
+
+# The hostile guest of the VM isolation tests (guest/probe/): a bare 64-bit
+# "kernel" the VMM loads like a vmlinux, built through the afterburner too.
+GUEST_PROBE := $(BUILD)/guest/probe.elf
+TEST_DEPS   += $(GUEST_PROBE)
+
+$(GUEST_PROBE): guest/probe/probe.c guest/probe/probe.ld $(AB_WRAPPER) $(AB_AFTERBURN)
+	@mkdir -p $(@D)
+	$(GUEST_CC) -B $(BUILD)/ab-as/ -std=gnu11 -O2 -Wall -Wextra -Werror \
+		-ffreestanding -fno-pie -no-pie -nostdlib -static -mno-red-zone \
+		-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+		-Wl,-T,guest/probe/probe.ld -Wl,--build-id=none -o $@ $<

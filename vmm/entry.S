@@ -130,7 +130,4 @@ vmm_start_stack:
 	call *%rdi
 	ud2
 
-	.section .text.end, "ax"
-	.globl vmm_text_end
-vmm_text_end:
 	.section .note.GNU-stack, "", @progbits

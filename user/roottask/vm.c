@@ -11,7 +11,7 @@
 #include <vm_boot.h>
 
 #define VM_RAM		(256ul << 20)
-#define VM_KMEM_QUOTA	(48ul << 20)
+#define VM_KMEM_QUOTA	(16ul << 20)	/* three VMs fit the kernel pool */
 
 static unsigned nr_vms;
 
