@@ -45,15 +45,16 @@ void noreturn guest_resume(struct vcpu *v,
 	vmm_fatal("resume at %lx failed", r->rip);
 }
 
-/* Take the microkernel's pending bits into the virtual PIC. */
+/*
+ * Is an interrupt deliverable now? The microkernel's pending bits (only
+ * IRQ_BIT_TIMER so far) just woke the vCPU: they are consumed here, and
+ * the PIT compares the TSC with its deadline itself.
+ */
 bool irq_deliverable(struct vcpu *v)
 {
-	u64 bits = __atomic_exchange_n(&v->state->pending, 0,
-				       __ATOMIC_SEQ_CST);
-
-	bits |= __atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
-	(void)bits;	/* IRQ_BIT_TIMER only wakes the vCPU: */
-	pit_poll();	/* the PIT looks at the TSC itself */
+	__atomic_store_n(&v->state->pending, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
+	pit_poll();
 	return pic_pending_vector() >= 0;
 }
 

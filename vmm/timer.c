@@ -46,7 +46,7 @@ static void noreturn timer_thread(void)
 			ticks = 1;
 		else
 			ticks = (d - now + per_tick - 1) / per_tick;
-		ipc_wait(&m, NULL, ticks ? ticks : 1);
+		ipc_wait(&m, NULL, ticks);	/* at least 1 */
 	}
 }
 

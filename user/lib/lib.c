@@ -10,7 +10,9 @@ static unsigned long prefix_len;
 
 void console_set_prefix(const char *p)
 {
-	prefix_len = strlen(p) < sizeof(prefix) ? strlen(p) : sizeof(prefix) - 1;
+	prefix_len = strlen(p);
+	if (prefix_len > sizeof(prefix))
+		prefix_len = sizeof(prefix);
 	memcpy(prefix, p, prefix_len);
 }
 

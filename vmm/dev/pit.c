@@ -67,7 +67,7 @@ u64 pit_next_deadline(void)
  * vCPU was busy or descheduled are owed, not dropped: each is raised once
  * the previous one has left the PIC's request register, so the guest's
  * jiffies keep pace with the TSC (KVM's "reinject" policy for its PIT).
- * Only a backlog of more than PIT_MAX_LAG is given up.
+ * Only a backlog of more than PIT_MAX_LAG_MS is given up (and counted).
  */
 void pit_poll(void)
 {
