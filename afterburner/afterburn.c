@@ -461,6 +461,10 @@ int main(int argc, char **argv)
 	emit_init(&ab.em, ab.src.buf, ab.src.len);
 	if (afterburn_run(&ab))
 		return 1;
+	if (emit_markers(&ab.em)) {
+		fprintf(stderr, "afterburn: out of memory\n");
+		return 1;
+	}
 	if (out && !(f = fopen(out, "w"))) {
 		fprintf(stderr, "afterburn: %s: %s\n", out, strerror(errno));
 		return 1;

@@ -164,6 +164,23 @@ int emit_declare(struct emitter *em, size_t off)
 	return emit_insert(em, off, strdup(declare));
 }
 
+int emit_markers(struct emitter *em)
+{
+	static const char markers[] =
+		"\t.pushsection .afterburn,\"a\"; .balign 8; "
+		AFTERBURN_OBJ_END ": .popsection; "
+		".set " AFTERBURN_OBJ_BEGIN ", .afterburn\n";
+
+	int newline = em->len && em->buf[em->len - 1] != '\n';
+	char *text;
+
+	if (!em->nr_sites)
+		return 0;
+	if (asprintf(&text, "%s%s", newline ? "\n" : "", markers) < 0)
+		return -1;
+	return emit_insert(em, em->len, text);
+}
+
 static int edit_compare(const void *a, const void *b)
 {
 	const struct emit_edit *x = a, *y = b;

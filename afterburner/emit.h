@@ -62,6 +62,20 @@ int emit_site_param(struct emitter *em, size_t start, size_t end,
 /* Declare .afterburn with its flags before input byte off. */
 int emit_declare(struct emitter *em, size_t off);
 
+/*
+ * The object's markers: after the input, if it has sites, two local
+ * symbols at the start and end of this object's .afterburn contribution.
+ * A linked vmlinux or .ko holds one pair per object that has sites; the
+ * smallest begin and the largest end bound all of its records. The module
+ * helper (guest/modules/) finds a module's records through them, because
+ * Linux keeps a module's symbols, but not its section table, when the
+ * module notifier runs. Labels are not contents: .afterburn still holds
+ * only records.
+ */
+#define AFTERBURN_OBJ_BEGIN	"__afterburn_obj_begin"
+#define AFTERBURN_OBJ_END	"__afterburn_obj_end"
+int emit_markers(struct emitter *em);
+
 /* Write the annotated source. 0 on success. */
 int emit_write(struct emitter *em, FILE *out);
 

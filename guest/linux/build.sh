@@ -46,8 +46,9 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 fi
 
-# 2. What the build depends on, and the key derived from it. Bump RECIPE
-# when a change to this script changes what a build produces.
+# 2. What the build depends on, and the key derived from it. Bump the
+# recipe when a change to this script changes what a build produces (per
+# variant: only the pre-virtualized kernels prepare for external modules).
 recipe=1
 cc="gcc"
 abid=""
@@ -56,6 +57,7 @@ if [ "$variant" = afterburn ]; then
 		[ -x "$f" ] || { echo "linux: $f missing (run 'make tools')" >&2; exit 1; }
 	done
 	cc="gcc -B $build/ab-as/"
+	recipe=2
 	# The afterburner's identity is its source and build rule, not its
 	# binary: the binary embeds the checkout's path in its debug info, and
 	# a clone elsewhere must still find its cached kernels.
@@ -114,6 +116,16 @@ if [ ! -f "$obj/.built" ]; then
 		echo "linux: build failed, full log in $obj/build.log" >&2
 		exit 1
 	fi
+	# External modules (guest/modules/) build against this tree: they
+	# need the module linker script and the kernel's exported symbols.
+	if [ "$variant" = afterburn ]; then
+		if ! kmake -j"$jobs" modules_prepare >>"$obj/build.log" 2>&1; then
+			tail -20 "$obj/build.log" >&2
+			echo "linux: modules_prepare failed, log in $obj/build.log" >&2
+			exit 1
+		fi
+		cp "$obj/vmlinux.symvers" "$obj/Module.symvers"
+	fi
 	say "built in $(( $(date +%s) - start ))s"
 	touch "$obj/.built"
 	# Keep the two newest builds of this version and variant.
@@ -127,6 +139,6 @@ mkdir -p "$out"
 for f in vmlinux System.map .config; do
 	cmp -s "$obj/$f" "$out/$f" 2>/dev/null || cp "$obj/$f" "$out/$f"
 done
-printf 'version=%s\npackage=%s %s\nvariant=%s\nkey=%s\nobj=%s\n' \
-	"$version" "$pkg" "$pkgver" "$variant" "$key" "$obj" >"$out/build-info"
+printf 'version=%s\npackage=%s %s\nvariant=%s\nkey=%s\nobj=%s\nsrc=%s\n' \
+	"$version" "$pkg" "$pkgver" "$variant" "$key" "$obj" "$src" >"$out/build-info"
 say "$(sha256sum "$out/vmlinux" | cut -c1-16)  $out/vmlinux"
