@@ -21,7 +21,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"site_calls", "trap_emulations", "upcalls", "page_faults",
 	"tlb_fills", "guest_page_faults", "syscalls", "irqs",
 	"space_switches", "tlb_flushes", "ioport", "msr", "cpuid", "cr",
-	"iret", "hlt", "ticks_dropped",
+	"iret", "hlt", "ticks_dropped", "module_sites",
 };
 
 /*

@@ -25,7 +25,6 @@
  */
 #include "vmm.h"
 
-#define MAX_SITES	8192
 #define THUNK_SIZE	16
 
 extern u8 thunk_area[];
@@ -97,7 +96,7 @@ static bool is_padding(const u8 *p, unsigned n)
  * What the site holds: one sensitive instruction, perhaps a second one
  * fused to a leading sti, then only padding.
  */
-static long decode_site(const u8 *p, struct site *s)
+long site_decode(const u8 *p, struct site *s)
 {
 	unsigned used;
 
@@ -131,10 +130,10 @@ static void put32(u8 *p, u32 v)
 
 const struct site *site_get(u64 index)
 {
-	return index < nr_sites ? &sites[index] : NULL;
+	return index < MAX_SITES && sites[index].len ? &sites[index] : NULL;
 }
 
-/* The site whose first byte is va, as linked (a binary search). */
+/* The kernel's site whose first byte is va, as linked (a binary search). */
 const struct site *site_lookup(u64 va)
 {
 	u64 lo = 0, hi = nr_sites;
@@ -192,14 +191,90 @@ static long rewrite_jump(u8 *p, const struct site *s, u64 index)
 	return 0;
 }
 
-struct record {
-	u64 start, end;
-};
+/*
+ * Write the replacement of site s, which has thunk number index, over
+ * its bytes p. A site too short for it, or out of reach, is an error
+ * with a message naming the site.
+ */
+long site_replace(u8 *p, const struct site *s, u64 index)
+{
+	if (s->insn.kind != INSN_CLI && s->len < 5) {
+		printf("vmm: site %lx (%s) has %u bytes; its replacement needs 5\n",
+		       s->va, insn_kind_name(s->insn.kind), s->len);
+		return -1;
+	}
+	if (s->insn.kind == INSN_CLI && s->len >= 7 ?
+	    rewrite_inline_cli(p, s) : rewrite_jump(p, s, index)) {
+		printf("vmm: site %lx is out of rel32 reach of the VMM at %lx\n",
+		       s->va, VMM_BASE);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Module sites (modsites.c) take the slots after the kernel's, each its
+ * own thunk; a slot with len 0 is free. They come and go with modules.
+ */
+static u64 next_free;
+
+struct site *site_alloc(u64 *index)
+{
+	for (u64 n = 0, i = next_free; n < MAX_SITES; n++, i++) {
+		if (i >= MAX_SITES || i < nr_sites)
+			i = nr_sites;
+		if (!sites[i].len) {
+			next_free = i + 1;
+			*index = i;
+			return &sites[i];
+		}
+	}
+	return NULL;
+}
+
+u64 sites_free(void)
+{
+	u64 n = 0;
+
+	for (u64 i = nr_sites; i < MAX_SITES; i++)
+		n += !sites[i].len;
+	return n;
+}
+
+/* Module sites overlapping [start, end): their code is gone. */
+u64 sites_drop(u64 start, u64 end)
+{
+	u64 n = 0;
+
+	for (u64 i = nr_sites; i < MAX_SITES; i++)
+		if (sites[i].len && sites[i].va < end &&
+		    start < sites[i].va + sites[i].len) {
+			sites[i].len = 0;
+			n++;
+		}
+	return n;
+}
+
+/* Does [start, end) overlap a site of the kernel image? */
+bool sites_in_kernel(u64 start, u64 end)
+{
+	u64 lo = 0, hi = nr_sites;
+
+	while (lo < hi) {	/* the first site ending after start */
+		u64 mid = (lo + hi) / 2;
+
+		if (sites[mid].va + sites[mid].len <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr_sites && sites[lo].va < end;
+}
 
 static struct record sorted[MAX_SITES];
 
 /* Shell sort by start: the linker concatenates .afterburn per object. */
-static void sort_records(struct record *r, u64 n)
+void sort_records(struct record *r, u64 n)
 {
 	for (u64 gap = n / 2; gap; gap /= 2)
 		for (u64 i = gap; i < n; i++) {
@@ -245,27 +320,19 @@ long rewrite_sites(const u64 *raw, u64 nr, u8 *(*map)(u64 va, u64 len),
 		}
 		s->va = start;
 		s->len = end - start;
-		if (decode_site(p, s)) {
+		if (site_decode(p, s)) {
 			printf("vmm: site %lx: bytes %02x %02x %02x are not a sensitive instruction the VMM knows followed by padding\n",
 			       start, p[0], s->len > 1 ? p[1] : 0,
 			       s->len > 2 ? p[2] : 0);
 			return -1;
 		}
 		if (leave(start)) {
+			s->len = 0;	/* the slot stays free */
 			nr_left++;
 			continue;
 		}
-		if (s->insn.kind != INSN_CLI && s->len < 5) {
-			printf("vmm: site %lx (%s) has %u bytes; its replacement needs 5\n",
-			       start, insn_kind_name(s->insn.kind), s->len);
+		if (site_replace(p, s, nr_sites))
 			return -1;
-		}
-		if (s->insn.kind == INSN_CLI && s->len >= 7 ?
-		    rewrite_inline_cli(p, s) : rewrite_jump(p, s, nr_sites)) {
-			printf("vmm: site %lx is out of rel32 reach of the VMM at %lx\n",
-			       start, VMM_BASE);
-			return -1;
-		}
 		nr_sites++;
 	}
 	return 0;

@@ -89,3 +89,7 @@ def fail_with_log(test_id, reason, run):
 def find(pattern, text):
     m = re.search(pattern, text, re.M)
     return m
+
+
+def findall(pattern, text):
+    return re.findall(pattern, text, re.M)

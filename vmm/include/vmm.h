@@ -14,6 +14,7 @@
  *   inject.c     exceptions and interrupts through the guest's IDT, iret
  *   guest_mem.c  the guest's page tables, walked in software
  *   softtlb.c    guest mappings into the microkernel tasks, on demand
+ *   modsites.c   the sites of guest modules, when they load
  *   ioport.c     port I/O dispatch to the devices in dev/
  *   timer.c      the thread that drives the virtual PIT
  *
@@ -166,7 +167,8 @@ enum counter {
 	CNT_SITE_CALLS, CNT_TRAP_EMULATIONS, CNT_UPCALLS, CNT_PAGE_FAULTS,
 	CNT_TLB_FILLS, CNT_GUEST_FAULTS, CNT_SYSCALLS, CNT_IRQS,
 	CNT_SPACE_SWITCHES, CNT_FLUSHES, CNT_IOPORT, CNT_MSR, CNT_CPUID,
-	CNT_CR, CNT_IRET, CNT_HLT, CNT_TICKS_DROPPED, CNT_COUNT
+	CNT_CR, CNT_IRET, CNT_HLT, CNT_TICKS_DROPPED, CNT_MODULE_SITES,
+	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
 void counters_print(const char *label);
@@ -212,11 +214,27 @@ bool vmm_reserved(u64 va);
 
 /* decode.c, rewrite.c */
 #include "decode.h"
+struct record {		/* one .afterburn record (SPEC 4.2) */
+	u64 start, end;
+};
+#define MAX_SITES	8192	/* the kernel's and the modules' together */
 const struct site *site_get(u64 index);
 const struct site *site_lookup(u64 va);
 long rewrite_sites(const u64 *rec, u64 nr, u8 *(*map)(u64 va, u64 len),
 		   bool (*leave)(u64 va));
 void rewrite_report(void);
+void sort_records(struct record *r, u64 n);
+long site_decode(const u8 *p, struct site *s);
+long site_replace(u8 *p, const struct site *s, u64 index);
+struct site *site_alloc(u64 *index);
+u64 sites_free(void);
+u64 sites_drop(u64 start, u64 end);
+bool sites_in_kernel(u64 start, u64 end);
+
+/* modsites.c: the sites of guest modules (dev/vmmctl.c asks) */
+struct vmmctl_request;
+void modsites_rewrite(struct vmmctl_request *req);
+void modsites_forget(struct vmmctl_request *req);
 
 /* emulate.c */
 /*

@@ -1,0 +1,110 @@
+"""Guest kernel modules (SPEC 6): the module helper and a test module full
+of sensitive instructions (guest/modules/), loaded into a guest Linux
+natively or as a VM. The same .ko files serve both.
+
+In a VM the test module is first loaded without the helper: its sites are
+then not rewritten, the instructions that fault are trapped and emulated
+(and counted) and those that do not fault behave differently at CPL 3, so
+its checks fail. That run shows the checks can fail. Then the helper is
+loaded, and the test module loads, unloads and loads again with every
+check passing, its sites rewritten and nothing trapped.
+"""
+
+import os
+
+import harness
+from linux_guest import LinuxBoot
+
+SNAPSHOT = r"^vmm: counters@%s((?: \w+=\d+)+)\s*$"
+SUMMARY = r"sensitive_test: (\d+) of (\d+) checks passed"
+
+
+def module_files(version):
+    d = os.path.join(harness.BUILD, "guest", "modules", version)
+    return [os.path.join(d, m + ".ko") for m in
+            ("afterburn_helper", "sensitive_test")]
+
+
+def snapshot(console, label):
+    m = harness.find(SNAPSHOT % label, console)
+    if not m:
+        return None
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+
+
+def delta(a, b, key):
+    return b[key] - a[key] if a and b else None
+
+
+VM_CMD = (
+    "insmod /modules/sensitive_test.ko; echo \"modtest: without helper $?\"; "
+    "echo '@vmm counters no-helper'; "
+    "insmod /modules/afterburn_helper.ko || exit 10; "
+    "echo '@vmm counters helper'; "
+    "insmod /modules/sensitive_test.ko || exit 11; "
+    "rmmod sensitive_test || exit 12; "
+    "insmod /modules/sensitive_test.ko || exit 13; "
+    "rmmod sensitive_test || exit 14; "
+    "echo '@vmm counters done'")
+
+NATIVE_CMD = (
+    "insmod /modules/afterburn_helper.ko || exit 10; "
+    "insmod /modules/sensitive_test.ko || exit 11; "
+    "rmmod sensitive_test || exit 12")
+
+
+def verdict(test_id, ok, text, boot, reason):
+    if ok:
+        harness.report("PASS", test_id, text)
+    else:
+        harness.fail_with_log(test_id, reason, boot.run)
+
+
+def run_modules(mode, version):
+    """Tests MODE-VERSION-modules (native) or vm-VERSION-module-* (VM)."""
+    files = module_files(version)
+    missing = [f for f in files if not os.path.isfile(f)]
+    tid = "%s-%s-module" % (mode, version)
+    if missing:
+        harness.report("FAIL", tid, "%s not built (make guest-modules)"
+                       % missing[0])
+        return
+    add = [f + ":/modules/" + os.path.basename(f) for f in files]
+    vm = mode == "vm"
+    boot = LinuxBoot(tid, version, VM_CMD if vm else NATIVE_CMD, add=add,
+                     vm=vm).boot()
+    out = boot.console
+    summaries = harness.findall(SUMMARY, out)
+    if not vm:
+        ok = boot.passed() and summaries == [("11", "11")] and \
+            harness.find(r"afterburn_helper: no in-place VMM here", out)
+        verdict(tid + "s", ok, "on bare hardware the helper stands aside "
+                "and the test module's %s checks pass" %
+                (summaries[0][1] if summaries else "?"), boot,
+                "%s; test module: %s" % (boot.why(), summaries))
+        return
+    before, helper, done = (snapshot(out, s) for s in
+                            ("no-helper", "helper", "done"))
+    failed_first = harness.find(r"modtest: without helper (\d+)", out)
+    traps_first = before and before["trap_emulations"]
+    verdict(tid + "-without-helper",
+            failed_first and failed_first.group(1) != "0" and
+            summaries and summaries[0][0] != summaries[0][1] and
+            traps_first, "without the helper its sites stay as they are: "
+            "%s checks fail, %s instructions trapped" % (
+                (int(summaries[0][1]) - int(summaries[0][0]), traps_first)
+                if summaries and traps_first else ("?", "?")), boot,
+            "the test module passed, or nothing trapped, without the "
+            "helper: %s %s" % (summaries, before))
+    rewrote = harness.findall(r"^vmm: module sensitive_test: rewrote (\d+) "
+                              r"sites, left (\d+)", out)
+    sites = delta(helper, done, "module_sites")
+    traps = delta(helper, done, "trap_emulations")
+    ok = (boot.passed() and summaries[-2:] == [("11", "11")] * 2 and
+          len(rewrote) == 2 and int(rewrote[0][0]) > 10 and
+          sites == 2 * int(rewrote[0][0]) and traps == 0)
+    verdict(tid + "-with-helper", ok, "with the helper the test module "
+            "loads twice: %s sites rewritten each time, all checks pass, "
+            "0 instructions trapped" % (rewrote[0][0] if rewrote else "?"),
+            boot, "%s; summaries %s, rewrote %s, module_sites %s, traps %s"
+            % (boot.why(), summaries, rewrote, sites, traps))
