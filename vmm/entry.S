@@ -54,12 +54,12 @@ site_regs:
 site_index:
 	.skip 8
 
-/* One 16-byte thunk per site, written by rewrite.c, run afterwards. */
+/* One 64-byte thunk per site (THUNK_SIZE), written by thunk.c. */
 	.section .thunks, "awx", @nobits
 	.globl thunk_area
 	.balign 4096
 thunk_area:
-	.skip 16 * 8192
+	.skip 64 * 8192
 
 	.section .text.start, "ax"
 	.globl _start

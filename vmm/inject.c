@@ -46,16 +46,21 @@ void noreturn guest_resume(struct vcpu *v,
 }
 
 /*
- * Is an interrupt deliverable now? The microkernel's pending bits (only
- * IRQ_BIT_TIMER so far) just woke the vCPU: they are consumed here, and
- * the PIT compares the TSC with its deadline itself.
+ * Is an interrupt deliverable now? The pending bits (IRQ_BIT_TIMER from
+ * the timer thread, IRQ_BIT_PIC from the PIC) are consumed here: the PIT
+ * compares the TSC with its deadline itself, and the PIC sets its bit
+ * again while it holds a deliverable interrupt.
  */
 bool irq_deliverable(struct vcpu *v)
 {
 	__atomic_store_n(&v->state->pending, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
 	pit_poll();
-	return pic_pending_vector() >= 0;
+	if (pic_pending_vector() < 0)
+		return false;
+	__atomic_or_fetch(&v->state->pending, 1ul << IRQ_BIT_PIC,
+			  __ATOMIC_SEQ_CST);
+	return true;
 }
 
 static void noreturn

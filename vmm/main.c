@@ -7,6 +7,7 @@
 
 struct vm vm;
 u64 counters[CNT_COUNT];
+u64 site_kind_calls[INSN_KIND_COUNT];
 static struct vcpu vcpu0;
 static struct vcpu_state state_area __attribute__((aligned(4096)));
 extern char _end[];
@@ -24,19 +25,38 @@ static const char *const counter_names[CNT_COUNT] = {
 	"iret", "hlt", "ticks_dropped", "module_sites",
 };
 
+static bool isalnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
 /*
  * One line, one write: "vmm: counters name=N ...", or with a label
  * "vmm: counters@label name=N ..." (a snapshot the guest asked for).
  */
 void counters_print(const char *label)
 {
-	char line[CNT_COUNT * 32 + 64];
+	char line[1000];
 	unsigned long n = snprintf(line, sizeof(line), "vmm: counters%s%s",
 				   label ? "@" : "", label ? label : "");
 
 	for (unsigned i = 0; i < CNT_COUNT && n < sizeof(line); i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
 			      counter_names[i], counters[i]);
+	/* Then the site calls per kind of instruction, those that occurred. */
+	for (unsigned k = 0; k < INSN_KIND_COUNT && n < sizeof(line); k++) {
+		const char *name = insn_kind_name(k);
+
+		if (!site_kind_calls[k])
+			continue;
+		n += snprintf(line + n, sizeof(line) - n, " site_");
+		for (; *name && n < sizeof(line); name++)
+			line[n++] = isalnum_ascii(*name) ? *name : '_';
+		if (n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, "=%lu",
+				      site_kind_calls[k]);
+	}
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

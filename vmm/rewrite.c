@@ -25,10 +25,6 @@
  */
 #include "vmm.h"
 
-#define THUNK_SIZE	16
-
-extern u8 thunk_area[];
-extern u64 site_index;
 
 static struct site sites[MAX_SITES];
 static u64 nr_sites, nr_inline, nr_left;
@@ -169,21 +165,10 @@ static long rewrite_inline_cli(u8 *p, const struct site *s)
 
 static long rewrite_jump(u8 *p, const struct site *s, u64 index)
 {
-	u8 *t = thunk_area + index * THUNK_SIZE;
+	u64 t = thunk_build(s, index);
 	s32 d;
 
-	t[0] = 0xc7;		/* movl $index, site_index(%rip) */
-	t[1] = 0x05;
-	if (!rel32((u64)t + 10, (u64)&site_index, &d))
-		return -1;
-	put32(t + 2, (u32)d);
-	put32(t + 6, (u32)index);
-	t[10] = 0xe9;		/* jmp vmm_site_entry */
-	if (!rel32((u64)t + 15, (u64)vmm_site_entry, &d))
-		return -1;
-	put32(t + 11, (u32)d);
-	t[15] = 0xcc;
-	if (!rel32(s->va + 5, (u64)t, &d))
+	if (!t || !rel32(s->va + 5, t, &d))
 		return -1;
 	p[0] = 0xe9;		/* jmp thunk */
 	put32(p + 1, (u32)d);

@@ -19,6 +19,7 @@ void site_dispatch(u64 executing_at)
 	if (!s)
 		vmm_fatal("site entry with unknown site index %lu", site_index);
 	counters[CNT_SITE_CALLS]++;
+	site_kind_calls[s->insn.kind]++;
 	/* Identity-mapped early boot runs the site at its physical alias. */
 	start = alias ? s->va - VMM_ALIAS_OFFSET : s->va;
 	if (!alias && vm.alias_mapped)

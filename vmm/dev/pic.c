@@ -16,6 +16,24 @@ struct pic {
 
 static struct pic pics[2];
 
+/*
+ * The vCPU's IRQ_BIT_PIC pending bit says "the PIC may have a deliverable
+ * interrupt", so that a fast sti thunk (thunk.c), which looks only at the
+ * pending word, sees our interrupts as well as the microkernel's. Kept
+ * up to date after every change of the PIC's state.
+ */
+static void pic_hint(void)
+{
+	u64 *pending = (u64 *)&vcpu_current()->state->pending;
+
+	if (pic_pending_vector() >= 0)
+		__atomic_or_fetch(pending, 1ul << IRQ_BIT_PIC,
+				  __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(pending, ~(1ul << IRQ_BIT_PIC),
+				   __ATOMIC_SEQ_CST);
+}
+
 /* Highest priority pending and unmasked IRQ of p, not below in service. */
 static int pic_best(struct pic *p)
 {
@@ -62,8 +80,9 @@ void pic_acknowledge(int vector)
 			if (!pics[0].auto_eoi)
 				pics[0].isr |= 1 << 2;
 		}
-		return;
+		break;
 	}
+	pic_hint();
 }
 
 void pic_raise(unsigned irq)
@@ -74,6 +93,7 @@ void pic_raise(unsigned irq)
 	} else {
 		pics[0].irr |= 1 << irq;
 	}
+	pic_hint();
 }
 
 /* irq's request is still in the IRR (not yet taken by the CPU). */
@@ -92,6 +112,7 @@ void pic_lower(unsigned irq)
 	} else {
 		pics[0].irr &= ~(1 << irq);
 	}
+	pic_hint();
 }
 
 static struct pic *pic_of(u16 port)
@@ -119,7 +140,7 @@ static void pic_eoi(struct pic *p, int irq)
 		p->isr &= ~(1 << irq);
 }
 
-static void pic_write(u16 port, unsigned size, u32 val)
+static void pic_write_regs(u16 port, unsigned size, u32 val)
 {
 	struct pic *p = pic_of(port);
 
@@ -165,11 +186,23 @@ static u32 elcr_read(u16 port, unsigned size)
 	return pics[port & 1].elcr;
 }
 
-static void elcr_write(u16 port, unsigned size, u32 val)
+static void elcr_write_regs(u16 port, unsigned size, u32 val)
 {
 	(void)size;
 	/* IRQ 0, 1, 2, 8, 13 are always edge (PIIX4 ELCR). */
 	pics[port & 1].elcr = val & (port & 1 ? 0xde : 0xf8);
+}
+
+static void pic_write(u16 port, unsigned size, u32 val)
+{
+	pic_write_regs(port, size, val);
+	pic_hint();
+}
+
+static void elcr_write(u16 port, unsigned size, u32 val)
+{
+	elcr_write_regs(port, size, val);
+	pic_hint();
 }
 
 static const struct ioport_handler master = { 0x20, 2, pic_read, pic_write };

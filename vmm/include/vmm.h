@@ -5,6 +5,7 @@
  *   main.c       start-up: memory, loading, rewriting, the first entry
  *   loader.c     vmlinux ELF, initramfs, boot_params (bootparams.c)
  *   rewrite.c    the .afterburn sites -> calls into entry.S, site table
+ *   thunk.c      the code a rewritten site jumps to
  *   decode.c     the sensitive instructions the sites and traps carry
  *   entry.S      site stubs, the upcall entry, guest resume
  *   site.c       a rewritten site was called: emulate its instruction
@@ -171,6 +172,7 @@ enum counter {
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
+extern u64 site_kind_calls[];	/* by enum insn_kind (decode.h) */
 void counters_print(const char *label);
 
 /* loader.c */
@@ -227,6 +229,8 @@ void sort_records(struct record *r, u64 n);
 long site_decode(const u8 *p, struct site *s);
 long site_replace(u8 *p, const struct site *s, u64 index);
 struct site *site_alloc(u64 *index);
+#define THUNK_SIZE	64	/* bytes per site in entry.S's thunk_area */
+u64 thunk_build(const struct site *s, u64 index);
 u64 sites_free(void);
 u64 sites_drop(u64 start, u64 end);
 bool sites_in_kernel(u64 start, u64 end);
@@ -300,6 +304,7 @@ static inline u64 rdtsc(void)
 
 /* timer.c */
 #define IRQ_BIT_TIMER	0	/* pending bit the timer thread raises */
+#define IRQ_BIT_PIC	1	/* pending bit: the PIC has one (pic.c) */
 void timer_start(void);
 void timer_kick(void);
 u64 tsc_hz(void);
