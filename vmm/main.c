@@ -23,6 +23,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"tlb_fills", "guest_page_faults", "syscalls", "irqs",
 	"space_switches", "tlb_flushes", "ioport", "msr", "cpuid", "cr",
 	"iret", "hlt", "ticks_dropped", "module_sites",
+	"tlb_prefills",
 };
 
 static bool isalnum_ascii(char c)

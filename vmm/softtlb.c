@@ -14,6 +14,15 @@
  * A page is mapped writable only for a write, or when its guest PTE is
  * already dirty; the walk sets the accessed and dirty bits as the CPU
  * would, so Linux's reclaim and copy-on-write see them right.
+ *
+ * Fault-around: every flush empties the user task, and a process that
+ * runs again faults its working set back in one upcall per page. So a
+ * fill also maps the neighbours in the faulting page's aligned window of
+ * FAULT_AROUND pages (one guest page table) that the guest has used
+ * already: present, accessed, and with the faulting access's rights; a
+ * neighbour is writable only if its PTE is dirty. This changes nothing
+ * the guest can see (no accessed bit is set on a guess), and a TLB may
+ * hold any translation the tables allow until the guest flushes it.
  */
 #include "vmm.h"
 #include <arch/paging.h>
@@ -32,14 +41,77 @@ bool vmm_reserved(u64 va)
 	       va < VMM_ALIAS_BASE + (VMM_END - VMM_BASE);
 }
 
+#define FAULT_AROUND	16	/* pages, a power of two <= 512 */
+
+static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
+{
+	long err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
+
+	if (err)
+		vmm_fatal("cannot map guest page %lx at %lx (error %ld)", gpa,
+			  va, err);
+}
+
+/*
+ * The used neighbours of the 4 KiB page at va in w's page table, mapped
+ * in runs of guest-physically contiguous pages with equal rights.
+ */
+static void fault_around(u64 task, u64 va, const struct gpt_walk *w,
+			 bool user)
+{
+	u64 *table = (u64 *)((u64)w->entries[3] & ~4095ul);
+	unsigned first = (va >> 12) & 511 & ~(FAULT_AROUND - 1);
+	u64 base = va & ~(FAULT_AROUND * 4096ul - 1);
+	u64 run_gpa = 0, run_va = 0, run_n = 0, upper = PTE_W | PTE_U;
+	unsigned run_rights = 0;
+
+	for (unsigned l = 0; l < 3; l++)	/* the levels above the table */
+		upper &= *w->entries[l] | PTE_NX;
+	for (unsigned l = 0; l < 3; l++)
+		upper |= *w->entries[l] & PTE_NX;
+	if (user && !(upper & PTE_U))
+		return;
+
+	for (unsigned i = first; i <= first + FAULT_AROUND; i++) {
+		u64 pte = i < first + FAULT_AROUND ? table[i] : 0;
+		u64 page_va = base + (u64)(i - first) * 4096;
+		u64 gpa = pte & PTE_ADDR;
+		unsigned rights = MAP_R;
+		bool use = page_va != (va & ~4095ul) &&
+			   (pte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) &&
+			   (!user || (pte & PTE_U)) && gpa_is_ram(gpa, 4096);
+
+		if (use) {
+			if (!((pte | upper) & PTE_NX))
+				rights |= MAP_X;
+			if ((upper & PTE_W) && (pte & (PTE_W | PTE_D)) ==
+			    (PTE_W | PTE_D))
+				rights |= MAP_W;
+		}
+		if (run_n && (!use || rights != run_rights ||
+			      gpa != run_gpa + run_n * 4096)) {
+			map_run(task, run_gpa, run_va, run_n, run_rights);
+			counters[CNT_TLB_PREFILLS] += run_n;
+			run_n = 0;
+		}
+		if (!use)
+			continue;
+		if (!run_n) {
+			run_gpa = gpa;
+			run_va = page_va;
+			run_rights = rights;
+		}
+		run_n++;
+	}
+}
+
 enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 {
 	struct vcpu *v = vcpu_current();
 	bool write = error & PFE_W, exec = error & PFE_I;
 	struct gpt_walk w;
 	unsigned rights;
-	u64 leaf;
-	long err;
+	u64 leaf, task = user ? SLOT_USER_TASK : SLOT_SELF_TASK;
 
 	*pf_error = (write ? PFE_W : 0) | (exec ? PFE_I : 0) |
 		    (user ? PFE_U : 0);
@@ -56,12 +128,10 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 	rights = MAP_R | (w.exec ? MAP_X : 0);
 	if (write || (w.writable && (leaf & PTE_D)))
 		rights |= MAP_W;
-	err = sys_map(user ? SLOT_USER_TASK : SLOT_SELF_TASK,
-		      VM_GPA_WINDOW + (w.gpa & ~4095ul), va & ~4095ul, 1, rights);
-	if (err)
-		vmm_fatal("cannot map guest page %lx at %lx (error %ld)",
-			  w.gpa, va, err);
+	map_run(task, w.gpa & ~4095ul, va & ~4095ul, 1, rights);
 	counters[CNT_TLB_FILLS]++;
+	if (w.levels == 4 && va < USER_END)
+		fault_around(task, va, &w, user);
 	return TLB_MAPPED;
 }
 

@@ -24,8 +24,18 @@
  * arithmetic flags, below its stack pointer, where the guest kernel
  * (built without a red zone) keeps nothing. An interrupt that arrives
  * inside a thunk is delivered like one in guest code and returns there.
- * Fused sites (sti; hlt ...) and 16-bit pushf take the entering thunk.
- * Fast thunks are not counted in site_calls.
+ * Reading state the VMM keeps in memory needs no VMM entry either:
+ *
+ *   mov %crN, %reg     movq crN, %reg      (CR0, CR2, CR3, CR4)
+ *   mov %seg, %reg     movzwl sel, %reg32  (movw for a 16-bit register;
+ *                                          DS, ES, SS, FS, GS)
+ *   swapgs             the GS base and MSR_KERNEL_GS_BASE exchanged in
+ *                      struct vcpu, the new base loaded with wrgsbase
+ *                      (CR4.FSGSBASE is on at CPL 3: the microkernel's
+ *                      choice); %rax is kept in a VMM scratch word
+ *
+ * Fused sites (sti; hlt ...), 16-bit pushf and memory operands take the
+ * entering thunk. Fast thunks are not counted in site_calls.
  */
 #include "vmm.h"
 
@@ -104,22 +114,83 @@ static void fast_sti(struct code *c, u64 vif, u64 pending, u64 end,
 	entering(c, index);
 }
 
+/* movq/movzwl/movw disp32(%rip), reg */
+static void load_reg(struct code *c, u64 from, unsigned reg, unsigned size)
+{
+	u8 rex = (size == 8 ? 0x48 : 0x40) | (reg >= 8 ? 4 : 0);
+	u8 modrm = 0x05 | (reg & 7) << 3;
+
+	if (size == 2)
+		B(c, 0x66);
+	if (rex != 0x40)
+		B(c, rex);
+	if (size == 4)
+		B(c, 0x0f, 0xb7, modrm);	/* movzwl */
+	else
+		B(c, 0x8b, modrm);		/* mov */
+	rel(c, from, 0);
+}
+
+static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
+{
+	static u64 scratch;
+
+	B(c, 0x48, 0x89, 0x05);		/* mov %rax, scratch */
+	rel(c, (u64)&scratch, 0);
+	B(c, 0x48, 0x8b, 0x05);		/* mov kernel_gs_base, %rax */
+	rel(c, (u64)&v->kernel_gs_base, 0);
+	B(c, 0x48, 0x87, 0x05);		/* xchg %rax, gs_base */
+	rel(c, (u64)&v->gs_base, 0);
+	B(c, 0x48, 0x89, 0x05);		/* mov %rax, kernel_gs_base */
+	rel(c, (u64)&v->kernel_gs_base, 0);
+	B(c, 0x48, 0x8b, 0x05);		/* mov gs_base, %rax */
+	rel(c, (u64)&v->gs_base, 0);
+	B(c, 0xf3, 0x48, 0x0f, 0xae, 0xd8);	/* wrgsbase %rax */
+	B(c, 0x48, 0x8b, 0x05);		/* mov scratch, %rax */
+	rel(c, (u64)&scratch, 0);
+	B(c, 0xe9);
+	rel(c, end, 0);
+}
+
+/* What a fast thunk reads for s, or 0 if s has none of that kind. */
+static u64 fast_load_source(struct vcpu *v, const struct insn *in)
+{
+	if (in->kind == INSN_MOV_FROM_CR)
+		return in->reg == 0 ? (u64)&v->cr0 : in->reg == 2 ?
+		       (u64)&v->cr2 : in->reg == 3 ? (u64)&v->cr3 :
+		       in->reg == 4 ? (u64)&v->cr4 : 0;
+	if (in->kind == INSN_MOV_FROM_SEG && !in->has_mem &&
+	    in->reg != SEG_CS)
+		return (u64)&v->sel[in->reg];
+	return 0;
+}
+
 /* Build site s's thunk (number index); its address, or 0 if out of reach. */
 u64 thunk_build(const struct site *s, u64 index)
 {
-	struct vcpu_state *st = vcpu_current()->state;
+	struct vcpu *v = vcpu_current();
+	struct vcpu_state *st = v->state;
 	struct code c = {
 		.p = thunk_area + index * THUNK_SIZE,
 		.va = (u64)thunk_area + index * THUNK_SIZE,
 	};
 	u64 end = s->va + s->len;
 	bool plain = s->fused.kind != INSN_NONE;
+	u64 from = plain ? 0 : fast_load_source(v, &s->insn);
 
 	if (s->insn.kind == INSN_PUSHF && s->insn.opsize == 8 && !plain)
 		fast_pushf(&c, (u64)&st->flags, end);
 	else if (s->insn.kind == INSN_STI && !plain)
 		fast_sti(&c, (u64)&st->flags, (u64)&st->pending, end, index);
-	else
+	else if (s->insn.kind == INSN_SWAPGS && !plain)
+		fast_swapgs(&c, v, end);
+	else if (from) {
+		load_reg(&c, from, s->insn.rm,
+			 s->insn.kind == INSN_MOV_FROM_CR ? 8 :
+			 s->insn.opsize == 2 ? 2 : 4);
+		B(&c, 0xe9);
+		rel(&c, end, 0);
+	} else
 		entering(&c, index);
 	while (c.n < THUNK_SIZE)
 		B(&c, 0xcc);		/* int3: never reached */
