@@ -2,8 +2,9 @@
  * The virtual CPU's registers that are not general registers: control
  * registers, the MSRs Linux uses, CPUID as the guest sees it, and the GS
  * base. CPUID hides every feature whose instructions or state the VMM
- * does not emulate (SPEC 9: hide what you do not emulate): no XSAVE/AVX
- * (FXSAVE state only), no local APIC (the guest uses the 8259 and 8254 of
+ * does not emulate (SPEC 9: hide what you do not emulate): XSAVE and AVX
+ * only for the microkernel's XCR0 (cpu_host_xcr0), no XSAVEC/XSAVES, no
+ * local APIC (the guest uses the 8259 and 8254 of
  * dev/), no PCID/INVPCID, no FSGSBASE (Linux then uses the MSRs), no
  * SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
  * controls. Hiding SMAP, XSAVES and the IBRS controls also keeps Linux
@@ -152,11 +153,12 @@ struct cpuid_mask {
 };
 
 static const struct cpuid_mask masks[] = {
-	/* 1: SSE3..SSE4.2, POPCNT, AES, PCLMUL, MOVBE, RDRAND, CX16, SSSE3;
+	/* 1: SSE3..SSE4.2, POPCNT, AES, PCLMUL, MOVBE, RDRAND, CX16, SSSE3,
+	 *    FMA, XSAVE, OSXSAVE (the guest's own, below), AVX, F16C;
 	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
-	{ 1, ~0u, 0x0000ffff, 0x42d82203, 0x0788a979 },
-	/* 7: BMI1 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA */
-	{ 7, 0, 0x218c0308, 0, 0 },
+	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0788a979 },
+	/* 7: BMI1 AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA */
+	{ 7, 0, 0x218c0328, 0, 0 },
 	/* 0x80000001: LAHF ABM SSE4A PREFETCHW; SYSCALL NX LM */
 	{ 0x80000001, ~0u, 0, 0x00000161, 0x20100800 },
 	/* 0x80000007: invariant TSC */
@@ -164,14 +166,54 @@ static const struct cpuid_mask masks[] = {
 	{ 0x80000008, ~0u, 0, 0, 0 },
 };
 
+/*
+ * The XCR0 the microkernel set for every thread (x87, SSE, and AVX if the
+ * CPU has it). Guest user code sees the real CPUID and XGETBV, not ours:
+ * glibc uses AVX whenever the CPU has it. So the guest kernel must know
+ * XSAVE and exactly this XCR0, or it would switch its processes' FPU state
+ * with FXSAVE and lose the upper halves of their YMM registers.
+ */
+u64 cpu_host_xcr0(void)
+{
+	static u64 xcr0;
+	u32 a, b, c, d;
+
+	if (xcr0)
+		return xcr0;
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1),
+		     "c"(0));
+	if (!(c & (1u << 27)))
+		return xcr0 = 3;	/* no XSAVE: x87 and SSE, by FXSAVE */
+	asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	return xcr0 = (u64)d << 32 | a;
+}
+
+/* Leaf 0xd for the host's XCR0: XSAVE and XSAVEOPT, the standard format. */
+static void cpuid_xsave(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	u64 xcr0 = cpu_host_xcr0();
+
+	if (sub == 0) {
+		*a &= (u32)xcr0;
+		*c = *b;	/* the size for XCR0 is the largest we offer */
+		*d = 0;
+	} else if (sub == 1) {
+		*a &= 1;	/* XSAVEOPT; not XSAVEC, XGETBV1, XSAVES */
+		*b = *c = *d = 0;
+	} else if (sub >= 64 || !(xcr0 & (1ul << sub))) {
+		*a = *b = *c = *d = 0;
+	}
+}
+
 void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 {
 	u32 leaf = r->rax, sub = r->rcx, a, b, c, d;
 
-	(void)v;
 	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
 		     : "a"(leaf), "c"(sub));
-	if ((leaf >= 2 && leaf <= 6) || (leaf >= 8 && leaf <= 0x1f) ||
+	if (leaf == 0xd)
+		cpuid_xsave(sub, &a, &b, &c, &d);
+	else if ((leaf >= 2 && leaf <= 6) || (leaf >= 8 && leaf <= 0x1f) ||
 	    (leaf >= 0x40000000 && leaf < 0x80000000) ||
 	    (leaf > 0x80000008 && leaf != 0x80000021)) {
 		a = b = c = d = 0;
@@ -192,6 +234,15 @@ void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 	}
 	if (leaf == 7 && sub != 0)
 		a = b = c = d = 0;
+	if (leaf == 1) {
+		c &= ~(1u << 27);	/* OSXSAVE: the guest's CR4, not ours */
+		if (v->cr4 & CR4_OSXSAVE)
+			c |= 1u << 27;
+		if (!(cpu_host_xcr0() & 4))	/* AVX state not switched */
+			c &= ~(1u << 12 | 1u << 28 | 1u << 29);
+	}
+	if (leaf == 7 && !(cpu_host_xcr0() & 4))
+		b &= ~(1u << 5);
 	if (leaf == 0x80000021)
 		a = 1u << 6;	/* null selector loads clear the base (we do) */
 	r->rax = a;

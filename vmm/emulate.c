@@ -409,8 +409,14 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 		r->rflags &= ~0x40ul;	/* ZF = 0: no access to descriptors */
 		return;
 	case INSN_XSETBV:
-		v->xcr0 = (r->rdx << 32) | (u32)r->rax;
-		return;
+		/* One XCR0 for all threads: the microkernel's (cpu_state.c) */
+		val = (r->rdx << 32) | (u32)r->rax;
+		if ((u32)r->rcx == 0 && val == cpu_host_xcr0()) {
+			v->xcr0 = val;
+			return;
+		}
+		r->rip = start;
+		inject_exception(v, r, VEC_GP, true, 0);
 	case INSN_RDFSBASE:
 		set_gpr(r, in->rm, in->opsize, v->fs_base);
 		return;

@@ -1,7 +1,9 @@
 /*
  * Process checks: fork and the exit status seen by wait, death by signal,
- * execve of this same binary with arguments and environment, and a few
- * megabytes through a pipe between two processes with every byte verified.
+ * execve of this same binary with arguments and environment, a few
+ * megabytes through a pipe between two processes with every byte verified,
+ * and vector registers (all 256 bits of YMM where the CPU has AVX) that
+ * survive thousands of switches between two processes using them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,10 +166,83 @@ static int pipe_integrity(void)
 	return check_child_ok(pid, "writer");
 }
 
+#define FPU_YIELDS 3000
+
+/*
+ * Load ymm12-15 (xmm12-15 without AVX) with a pattern, yield the CPU
+ * FPU_YIELDS times by raw system calls, so no library code runs in
+ * between, and store the registers again.
+ */
+static void fpu_hold(uint64_t pattern[16], uint64_t out[16], int avx)
+{
+	long n = FPU_YIELDS;
+
+	if (avx)
+		asm volatile("vmovdqu 0(%[in]), %%ymm12\n\t"
+			     "vmovdqu 32(%[in]), %%ymm13\n\t"
+			     "vmovdqu 64(%[in]), %%ymm14\n\t"
+			     "vmovdqu 96(%[in]), %%ymm15\n"
+			     "1:\n\t"
+			     "mov %[nr], %%eax\n\t"
+			     "syscall\n\t"
+			     "dec %[n]\n\t"
+			     "jnz 1b\n\t"
+			     "vmovdqu %%ymm12, 0(%[out])\n\t"
+			     "vmovdqu %%ymm13, 32(%[out])\n\t"
+			     "vmovdqu %%ymm14, 64(%[out])\n\t"
+			     "vmovdqu %%ymm15, 96(%[out])"
+			     : [n] "+r"(n)
+			     : [in] "r"(pattern), [out] "r"(out),
+			       [nr] "i"(SYS_sched_yield)
+			     : "rax", "rcx", "r11", "memory", "xmm12", "xmm13",
+			       "xmm14", "xmm15");
+	else
+		asm volatile("movdqu 0(%[in]), %%xmm12\n\t"
+			     "movdqu 16(%[in]), %%xmm13\n"
+			     "1:\n\t"
+			     "mov %[nr], %%eax\n\t"
+			     "syscall\n\t"
+			     "dec %[n]\n\t"
+			     "jnz 1b\n\t"
+			     "movdqu %%xmm12, 0(%[out])\n\t"
+			     "movdqu %%xmm13, 16(%[out])"
+			     : [n] "+r"(n)
+			     : [in] "r"(pattern), [out] "r"(out),
+			       [nr] "i"(SYS_sched_yield)
+			     : "rax", "rcx", "r11", "memory", "xmm12", "xmm13");
+}
+
+static int fpu_state_switch(void)
+{
+	int avx = __builtin_cpu_supports("avx");
+	unsigned words = avx ? 16 : 4;
+	int pids[2];
+
+	for (int c = 0; c < 2; c++) {
+		pids[c] = fork();
+		if (pids[c] < 0)
+			return check_fail_errno("fork");
+		if (pids[c] == 0) {
+			uint64_t in[16], out[16] = { 0 };
+
+			for (unsigned i = 0; i < 16; i++)
+				in[i] = 0x0123456789abcdefull * (i + 1) + c;
+			fpu_hold(in, out, avx);
+			_exit(memcmp(in, out, words * 8) != 0);
+		}
+	}
+	for (int c = 0; c < 2; c++)
+		if (check_child_ok(pids[c], avx ? "YMM registers across switches"
+						: "XMM registers across switches"))
+			return -1;
+	return 0;
+}
+
 const struct check proc_checks[] = {
 	{ "fork_wait_status", fork_wait_status },
 	{ "exit_by_signal", exit_by_signal },
 	{ "execve_self", execve_self },
 	{ "pipe_integrity", pipe_integrity },
+	{ "fpu_state_switch", fpu_state_switch },
 	{ NULL, NULL },
 };

@@ -64,6 +64,7 @@
 #define CR4_PAE		(1ul << 5)
 #define CR4_PGE		(1ul << 7)
 #define CR4_PCIDE	(1ul << 17)
+#define CR4_OSXSAVE	(1ul << 18)
 #define EFER_SCE	(1ul << 0)
 #define EFER_LME	(1ul << 8)
 #define EFER_LMA	(1ul << 10)
@@ -253,6 +254,7 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 /* cpu_state.c */
 void cpu_state_reset(struct vcpu *v);
 void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r);
+u64 cpu_host_xcr0(void);
 bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val);
 bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val);
 bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val);
