@@ -24,6 +24,7 @@ src=$(sed -n 's/^src=//p' "$info")
 	echo "modules: $obj is not prepared for external modules" >&2; exit 1; }
 
 mkdir -p "$out/include/guest"
+out=$(cd "$out" && pwd)	# Kbuild's M= wants an absolute path
 for f in "$here"/*.c "$here/Kbuild"; do
 	cmp -s "$f" "$out/${f##*/}" || cp "$f" "$out/"
 done
