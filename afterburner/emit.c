@@ -167,8 +167,8 @@ int emit_declare(struct emitter *em, size_t off)
 int emit_markers(struct emitter *em)
 {
 	static const char markers[] =
-		"\t.pushsection .afterburn,\"a\"; .balign 8; "
-		AFTERBURN_OBJ_END ": .popsection; "
+		"\t.pushsection .afterburn,\"a\"; .balign 8; " AFTERBURN_OBJ_END
+		": .popsection; "
 		".set " AFTERBURN_OBJ_BEGIN ", .afterburn\n";
 
 	int newline = em->len && em->buf[em->len - 1] != '\n';

@@ -72,8 +72,8 @@ int emit_declare(struct emitter *em, size_t off);
  * module notifier runs. Labels are not contents: .afterburn still holds
  * only records.
  */
-#define AFTERBURN_OBJ_BEGIN	"__afterburn_obj_begin"
-#define AFTERBURN_OBJ_END	"__afterburn_obj_end"
+#define AFTERBURN_OBJ_BEGIN "__afterburn_obj_begin"
+#define AFTERBURN_OBJ_END "__afterburn_obj_end"
 int emit_markers(struct emitter *em);
 
 /* Write the annotated source. 0 on success. */
