@@ -14,6 +14,7 @@
 #define PCI_DATA	0xcfc
 #define PCI_COMMAND	0x04
 #define PCI_BAR0	0x10
+#define PCI_INTERRUPT	0x3c	/* byte 1: interrupt pin, 1 = INTA */
 #define CMD_MEMORY	(1u << 1)
 #define CMD_MASTER	(1u << 2)
 #define PROBE_PATTERN	0xa5a5a5a5a5a5a5a5ul
@@ -107,12 +108,33 @@ static const struct device_policy *allowed(struct child *c, u32 id)
 	return NULL;
 }
 
-/* BAR0 into the task, bus mastering on, the function into its domain. */
+/*
+ * The IOAPIC input of a bus-0 function's INTx on QEMU's q35: the ICH9's
+ * default routing sends INTA..INTD of slot s (below 25, where added
+ * devices sit) to PIRQ E..H, the 4 + (s + pin - 1) mod 4th, and in APIC
+ * mode PIRQ n is IOAPIC input 16 + n, level-triggered, active low.
+ */
+static long intx_line(u16 bdf, u32 *line)
+{
+	u32 pin = (pci_read(bdf, PCI_INTERRUPT) >> 8) & 0xff;
+	u32 slot = (bdf >> 3) & 31;
+
+	if (pin < 1 || pin > 4 || slot >= 25)
+		return -E_INVAL;
+	*line = 16 + 4 + ((slot + pin - 1) & 3);
+	return 0;
+}
+
+/*
+ * BAR0 into the task, bus mastering on, the function into its domain, and
+ * the function's interrupt line into the slot the task named.
+ */
 static long device_give(unsigned idx, struct ipc_msg *m)
 {
 	struct child *c = &children[idx];
 	const struct device_policy *p = allowed(c, m->w[1]);
 	u64 task = ROOT_SLOT_CHILD_TASK(idx), base, size;
+	u32 line = 0;
 	long err;
 	u16 bdf;
 
@@ -127,6 +149,10 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 			size / PAGE_SIZE, MAP_R | MAP_W);
 	if (!err)
 		err = sys_dma_assign(SLOT_ROOT_IOMMU, task, bdf);
+	if (!err && m->w[2])
+		err = intx_line(bdf, &line) ?:
+		      sys_cap_copy(SLOT_ROOT_IRQ + line, task, m->w[2],
+				   CR_CONTROL, line);
 	if (err)
 		return err;
 	pci_write(bdf, PCI_COMMAND,
@@ -141,6 +167,7 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 	m->w[1] = bdf;
 	m->w[2] = size;
 	m->w[3] = probe_page - ROOT_PHYS_WINDOW;
+	m->w[4] = line;
 	return 0;
 }
 

@@ -14,6 +14,9 @@
 
 #define EDU_ID		0x00
 #define EDU_LIVENESS	0x04	/* reads back the inverse of what was written */
+#define EDU_IRQ_STATUS	0x24
+#define EDU_IRQ_RAISE	0x60	/* sets status bits: INTx asserted ... */
+#define EDU_IRQ_ACK	0x64	/* ... until they are cleared here */
 #define EDU_DMA_SRC	0x80
 #define EDU_DMA_DST	0x88
 #define EDU_DMA_COUNT	0x90
@@ -69,11 +72,12 @@ static bool edu_dma(u64 iova, bool to_ram)
 	return true;
 }
 
-static long root_device(u64 op, u64 arg, struct ipc_msg *m)
+static long root_device(u64 op, u64 arg, u64 arg2, struct ipc_msg *m)
 {
 	long e;
 
-	*m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_DEVICE, 0), .w = { op, arg } };
+	*m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_DEVICE, 0),
+			       .w = { op, arg, arg2 } };
 	e = ipc_call(SLOT_PARENT, m, 1000);
 	return e ? e : (long)m->w[0];
 }
@@ -93,6 +97,62 @@ static bool filled(const u8 *p, u8 v)
 	return true;
 }
 
+/* IRQ messages from `line` within `ticks` (none acknowledged). */
+static u64 irq_messages(u64 line, u64 ticks, bool *bad)
+{
+	u64 t0 = ticks_now(), n = 0, badge = 0;
+
+	while (ticks_now() - t0 < ticks) {
+		struct ipc_msg m = { 0 };
+
+		if (ipc_wait(&m, &badge, 5))
+			continue;
+		if (TAG_LABEL(m.tag) != LABEL_IRQ || m.w[0] != line ||
+		    badge != line)
+			*bad = true;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A level-triggered interrupt that stays asserted: the edu's INTx, held
+ * high for 100 ticks. The kernel masks the line when it fires, so we get
+ * one message until we acknowledge, and the root task goes on answering;
+ * without the mask the line would fire again at once, forever. Then an
+ * acknowledgement with the line still high gives exactly one more, and
+ * once the device lowers it, none.
+ */
+static void level_storm(u64 irq_slot, u64 line)
+{
+	struct root_pinger p;
+	bool bad = false;
+	u64 held, again, quiet;
+	long e;
+
+	e = sys_irq_control(irq_slot, IRQ_ATTACH, SLOT_SELF_THREAD) ?:
+	    root_pinger_start(&p, 100);
+	if (e) {
+		t_result("irq.level_storm", false, "setup failed: %ld", e);
+		return;
+	}
+	edu_write(EDU_IRQ_RAISE, 1);
+	held = irq_messages(line, 100, &bad);
+	sys_irq_control(irq_slot, IRQ_ACK, 0);
+	again = irq_messages(line, 20, &bad);
+	edu_write(EDU_IRQ_ACK, edu_read(EDU_IRQ_STATUS));
+	sys_irq_control(irq_slot, IRQ_ACK, 0);
+	quiet = irq_messages(line, 20, &bad);
+	root_pinger_stop(&p);
+	sys_irq_control(irq_slot, IRQ_DETACH, 0);
+	t_result("irq.level_storm", !bad && held == 1 && again == 1 &&
+		 quiet == 0 && p.pings >= 20 && p.slowest < 20,
+		 "edu INTx (IOAPIC input %lu) held high for 100 ticks: %lu message(s) "
+		 "until acknowledged, %lu after an acknowledgement, %lu once lowered; "
+		 "the root task answered %lu pings, slowest %lu ticks",
+		 line, held, again, quiet, p.pings, p.slowest);
+}
+
 int main(void)
 {
 	u8 *src = heap_alloc(PAGE_SIZE), *dst = heap_alloc(PAGE_SIZE);
@@ -103,8 +163,11 @@ int main(void)
 	u64 probe, n0, n1, id, live, kf0, kf1;
 	bool ok, done, intact;
 	long e, e1, e2;
+	u64 irq_slot, line;
 
-	e = root_device(DEV_GET, 0x1234u << 16 | 0x11e8, &m);
+	irq_slot = slot_alloc();
+	e = root_device(DEV_GET, 0x1234u << 16 | 0x11e8, irq_slot, &m);
+	line = m.w[4];
 	probe = m.w[3];
 	if (e) {
 		t_result("dma.bar_read", false, "root task did not grant the edu device: %ld", e);
@@ -158,7 +221,7 @@ int main(void)
 	n0 = faults(&fi);
 	done = probe < (1ul << 28) && edu_dma(probe, true);
 	n1 = faults(&fi);
-	e = root_device(DEV_PROBE_INTACT, 0, &m);
+	e = root_device(DEV_PROBE_INTACT, 0, 0, &m);
 	intact = !e && m.w[1] == 1;
 	t_result("dma.blocked", done && intact && n1 == n0 + 1 && fi.addr == probe &&
 		 (fi.info & DMA_FAULT_WRITE),
@@ -192,17 +255,18 @@ int main(void)
 
 	/* a device in no domain is blocked altogether */
 	sys_dma_map((u64)dst, IOVA_DST, 1, DMA_RW);
-	e1 = root_device(DEV_FAULTS, 0, &m);
+	e1 = root_device(DEV_FAULTS, 0, 0, &m);
 	kf0 = m.w[1];
-	e2 = root_device(DEV_DETACH, 0, &m);
+	e2 = root_device(DEV_DETACH, 0, 0, &m);
 	n0 = faults(&fi);
 	done = edu_dma(IOVA_DST, true);
 	n1 = faults(&fi);
-	e = root_device(DEV_FAULTS, 0, &m);
+	e = root_device(DEV_FAULTS, 0, 0, &m);
 	kf1 = m.w[1];
 	t_result("dma.unassigned", !e1 && !e2 && !e && done && filled(dst, 0x22) &&
 		 n1 == n0 && kf1 == kf0 + 1,
 		 "a device without a domain is blocked; the fault counts for the kernel (%lu), not for us",
 		 kf1 - kf0);
+	level_storm(irq_slot, line);
 	return 0;
 }

@@ -49,26 +49,6 @@ static void rtc_stop(void)
 	cmos_read(0x0c);
 }
 
-static volatile u64 pings, ping_max;
-
-static void pinger(u64 unused)
-{
-	(void)unused;
-	for (;;) {
-		struct ipc_msg m = { .tag = TAG_MAKE(REQ_PING, 0) };
-		u64 t0 = ticks_now(), d;
-
-		if (ipc_call(SLOT_PARENT, &m, 1000) == 0) {
-			d = ticks_now() - t0;
-			if (d > ping_max)
-				ping_max = d;
-			pings++;
-		}
-		struct ipc_msg z = { 0 };
-		ipc_wait(&z, NULL, 2);	/* sleep two ticks */
-	}
-}
-
 /* Count IRQ messages (acknowledging each) for `ticks` ticks or `max`. */
 static u64 collect(u64 ticks, u64 max, bool *bad)
 {
@@ -92,7 +72,7 @@ static u64 collect(u64 ticks, u64 max, bool *bad)
 int main(void)
 {
 	struct ipc_msg m = { .tag = TAG_MAKE(REQ_IOPORT, 0), .w = { 0x70, 2 } };
-	struct spawn p;
+	struct root_pinger p;
 	bool bad = false;
 	long e1, e2, e3;
 	u64 n, n2;
@@ -113,14 +93,14 @@ int main(void)
 	t_result("irq.rtc", !bad && n == 20,
 		 "%lu RTC interrupts as messages, each acknowledged", n);
 
-	spawn_thread(&p, pinger, 0, 100, SLOT_PARENT);
+	root_pinger_start(&p, 100);
 	rtc_start(3);				/* 8192 Hz */
 	n2 = collect(200, ~0ul, &bad);
 	rtc_stop();
-	sys_thread_exregs(p.thread, NULL, NULL, EX_HALT, NULL);
-	t_result("irq.storm", !bad && pings >= 10 && ping_max < 20,
+	root_pinger_stop(&p);
+	t_result("irq.storm", !bad && p.pings >= 10 && p.slowest < 20,
 		 "%lu interrupts in 200 ticks; the root task answered %lu pings, slowest %lu ticks",
-		 n2, pings, ping_max);
+		 n2, p.pings, p.slowest);
 	sys_irq_control(irq_slot, IRQ_DETACH, 0);
 	return 0;
 }

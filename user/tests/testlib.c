@@ -151,3 +151,33 @@ u64 ticks_now(void)
 {
 	return sys_time(NULL);
 }
+
+static void pinger(u64 arg)
+{
+	struct root_pinger *p = (struct root_pinger *)arg;
+
+	for (;;) {
+		struct ipc_msg m = { .tag = TAG_MAKE(REQ_PING, 0) };
+		struct ipc_msg z = { 0 };
+		u64 t0 = ticks_now(), d;
+
+		if (ipc_call(SLOT_PARENT, &m, 1000) == 0) {
+			d = ticks_now() - t0;
+			if (d > p->slowest)
+				p->slowest = d;
+			p->pings++;
+		}
+		ipc_wait(&z, NULL, 2);	/* sleep two ticks */
+	}
+}
+
+long root_pinger_start(struct root_pinger *p, u64 prio)
+{
+	p->pings = p->slowest = 0;
+	return spawn_thread(&p->s, pinger, (u64)p, prio, SLOT_PARENT);
+}
+
+void root_pinger_stop(struct root_pinger *p)
+{
+	sys_thread_exregs(p->s.thread, NULL, NULL, EX_HALT, NULL);
+}

@@ -21,9 +21,11 @@
 #define REQ_DEVICE	5	/* w0 DEV_* op -> w0 error, results in w1.. */
 
 /* REQ_DEVICE operations. */
-#define DEV_GET		1	/* w1 vendor << 16 | device -> w1 requester id,
+#define DEV_GET		1	/* w1 vendor << 16 | device, w2 a slot for the
+				 * interrupt cap (0: none) -> w1 requester id,
 				 * w2 BAR0 size (mapped at CHILD_DEVICE_BASE),
-				 * w3 physical address of the probe page */
+				 * w3 physical address of the probe page,
+				 * w4 the device's IOAPIC input (its INTx) */
 #define DEV_DETACH	2	/* block the device (no DMA domain) */
 #define DEV_PROBE_INTACT 3	/* -> w1 1: the probe page is unchanged */
 #define DEV_FAULTS	4	/* -> w1 DMA faults the kernel counted */

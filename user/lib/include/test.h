@@ -48,6 +48,17 @@ long t_report_parent(u64 label, u64 w0, u64 w1);	/* from a child */
 u64 ticks_now(void);
 
 /*
+ * A thread of ours that pings the root task every two ticks and keeps
+ * the slowest answer: the storm tests' measure of a starved root task.
+ */
+struct root_pinger {
+	struct spawn s;
+	volatile u64 pings, slowest;	/* answers; ticks */
+};
+long root_pinger_start(struct root_pinger *p, u64 prio);
+void root_pinger_stop(struct root_pinger *p);
+
+/*
  * A command interpreter for child tasks: it waits for a command from the
  * parent, performs it and reports CMD_DONE with the result in w0. A fault
  * reaches the parent (its pager) instead; child_restart() answers it by
