@@ -47,8 +47,9 @@ void noreturn guest_resume(struct vcpu *v,
 
 /*
  * Is an interrupt deliverable now? The pending bits (IRQ_BIT_TIMER from
- * the timer thread, IRQ_BIT_PIC from the PIC) are consumed here: the PIT
- * compares the TSC with its deadline itself, and the PIC sets its bit
+ * the timer thread, IRQ_BIT_CONSOLE from the root task, IRQ_BIT_PIC from
+ * the PIC) are consumed here: the PIT compares the TSC with its deadline
+ * itself, the UART looks at its input ring, and the PIC sets its bit
  * again while it holds a deliverable interrupt.
  */
 bool irq_deliverable(struct vcpu *v)
@@ -56,6 +57,7 @@ bool irq_deliverable(struct vcpu *v)
 	__atomic_store_n(&v->state->pending, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
 	pit_poll();
+	uart_poll();
 	if (pic_pending_vector() < 0)
 		return false;
 	__atomic_or_fetch(&v->state->pending, 1ul << IRQ_BIT_PIC,

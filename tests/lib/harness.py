@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -25,12 +26,34 @@ LOG_DIR = os.path.join(BUILD, "test-logs")
 class QemuRun:
     """One QEMU boot with its serial console captured to a log file."""
 
-    def __init__(self, name, args, timeout=120, memory="512M", iommu=False):
+    def __init__(self, name, args, timeout=120, memory="512M", iommu=False,
+                 console_input=False):
+        """CONSOLE_INPUT: the serial line reads from the named pipe
+        self.input_path (a QemuRun without it gets no input)."""
         os.makedirs(LOG_DIR, exist_ok=True)
         self.name = name
         self.log_path = os.path.join(LOG_DIR, name + ".log")
-        self.cmd = qemu.base_args(memory=memory, iommu=iommu,
-                                  serial="file:" + self.log_path) + list(args)
+        self.input_path = None
+        if console_input:
+            # A pipe chardev: input from BASE.in, output to BASE.out
+            # (drained by run()) and to the log file.
+            base = os.path.join(LOG_DIR, name + ".console")
+            for end in (".in", ".out"):
+                if os.path.exists(base + end):
+                    os.unlink(base + end)
+                os.mkfifo(base + end)
+            self.input_path = base + ".in"
+            self.output_pipe = base + ".out"
+            if os.path.exists(self.log_path):
+                os.unlink(self.log_path)
+            self.cmd = qemu.base_args(memory=memory, iommu=iommu) + [
+                "-chardev", "pipe,id=con0,path=%s,logfile=%s"
+                % (base, self.log_path), "-serial", "chardev:con0"] + \
+                list(args)
+        else:
+            self.cmd = qemu.base_args(memory=memory, iommu=iommu,
+                                      serial="file:" + self.log_path) + \
+                list(args)
         self.timeout = timeout
         self.status = None
         self.timed_out = False
@@ -39,6 +62,8 @@ class QemuRun:
     def run(self):
         """Boot, wait for QEMU to exit or the timeout; return the console."""
         start = time.monotonic()
+        if self.input_path:
+            threading.Thread(target=self._drain_output, daemon=True).start()
         with open(self.log_path + ".qemu", "w") as err:
             proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
                                     stdout=err, stderr=subprocess.STDOUT)
@@ -50,6 +75,11 @@ class QemuRun:
                 proc.wait()
         self.seconds = time.monotonic() - start
         return self.console()
+
+    def _drain_output(self):
+        with open(self.output_pipe, "rb") as f:
+            while f.read(4096):
+                pass
 
     def console(self):
         try:

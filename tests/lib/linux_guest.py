@@ -42,7 +42,8 @@ class LinuxBoot:
     """Boot VERSION with CMD as the guest command, natively or as a VM."""
 
     def __init__(self, name, version, cmd, files=None, add=(), devices=(),
-                 timeout=300, memory=None, variant="afterburn", vm=False):
+                 timeout=300, memory=None, variant="afterburn", vm=False,
+                 console_input=False):
         self.name = name
         self.dir = work_dir(name)
         self.kernel = guest.vmlinux(version, variant)
@@ -54,7 +55,8 @@ class LinuxBoot:
             args = guest.native_args(self.kernel, initrd)
         self.run = harness.QemuRun(name, args + list(devices),
                                    timeout=timeout,
-                                   memory=memory or ("1G" if vm else "512M"))
+                                   memory=memory or ("1G" if vm else "512M"),
+                                   console_input=console_input)
         self.console = ""
         self.status = None
 

@@ -2,7 +2,7 @@
  * The root task's service loop: page faults of the tasks it started
  * (image pages from the loaded copy, heap and stack pages freshly
  * allocated and zeroed) and their requests (exit, I/O ports, IRQs,
- * devices). A
+ * devices), and the console's input interrupts (console.c). A
  * fault the root task cannot resolve is reported and left unanswered: that
  * thread stays blocked, every other task goes on.
  */
@@ -118,6 +118,8 @@ void pager_loop(void)
 			printf("root: receive failed (%ld)\n", err);
 			continue;
 		}
+		if (console_irq(badge, &m))
+			continue;
 		if (badge == 0 || badge >= nr_children) {
 			printf("root: message with unknown badge %lu\n", badge);
 			continue;

@@ -58,5 +58,8 @@ int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left);
 void device_init(void);
 bool device_request(unsigned idx, struct ipc_msg *m);
 void pager_loop(void);
+struct vm_boot_info;
+long console_give(u64 task, u64 thread, struct vm_boot_info *info);
+bool console_irq(u64 badge, const struct ipc_msg *m);
 
 #endif

@@ -3,8 +3,11 @@
  * sheet): what Linux's 8250 driver needs to find it and to send through
  * it with interrupts. Transmission is instant: a written byte goes to a
  * line buffer printed on the microkernel console at each newline, and
- * the transmitter-empty interrupt is raised again at once. There is no
- * receive path yet, so the serial console is output only.
+ * the transmitter-empty interrupt is raised again at once. Reception:
+ * VM 0's root task puts the machine's console input into a shared ring
+ * (user/lib/include/vm_boot.h) and raises VM_CONSOLE_IRQ_BIT; uart_poll()
+ * moves it into a receive FIFO, and the received-data interrupt (IER bit
+ * 0) takes priority over the transmitter's in IIR, as on the chip.
  */
 #include "vmm.h"
 
@@ -13,12 +16,16 @@
 #define LCR_DLAB	0x80
 #define MCR_LOOP	0x10
 
+#define RX_SIZE		256
+
 static struct {
 	u8 ier, lcr, mcr, scr, fcr, dll, dlm;
 	bool thre_pending;
 	bool irq;
 	char line[160];
 	unsigned len;
+	u8 rx[RX_SIZE];
+	unsigned rx_head, rx_count;
 } u;
 
 /*
@@ -51,13 +58,46 @@ void uart_flush(void)
 
 static void uart_update_irq(void)
 {
-	bool level = (u.ier & IER_THRI) && u.thre_pending;
+	bool level = ((u.ier & IER_THRI) && u.thre_pending) ||
+		     ((u.ier & IER_RDI) && u.rx_count);
 
 	if (level && !u.irq)
 		pic_raise(4);
 	else if (!level && u.irq)
 		pic_lower(4);
 	u.irq = level;
+}
+
+/* Console input from the root task's ring into the receive FIFO. */
+void uart_poll(void)
+{
+	struct vm_console_ring *r =
+		(struct vm_console_ring *)vm.boot->console_ring;
+	unsigned tail;
+
+	if (!r)
+		return;
+	for (tail = r->tail; tail != r->head && u.rx_count < RX_SIZE; tail++) {
+		asm volatile("" ::: "memory");	/* index before byte */
+		u.rx[(u.rx_head + u.rx_count++) % RX_SIZE] =
+			r->buf[tail % VM_CONSOLE_RING_SIZE];
+	}
+	r->tail = tail;
+	uart_update_irq();
+}
+
+static u8 receive(void)
+{
+	u8 c;
+
+	if (!u.rx_count)
+		return 0;
+	c = u.rx[u.rx_head];
+	u.rx_head = (u.rx_head + 1) % RX_SIZE;
+	u.rx_count--;
+	if (!u.rx_count)
+		uart_poll();
+	return c;
 }
 
 static void transmit(u8 c)
@@ -76,14 +116,16 @@ static u32 uart_read(u16 port, unsigned size)
 	(void)size;
 	switch (port - 0x3f8) {
 	case 0:
-		v = u.lcr & LCR_DLAB ? u.dll : 0;
+		v = u.lcr & LCR_DLAB ? u.dll : receive();
 		break;
 	case 1:
 		v = u.lcr & LCR_DLAB ? u.dlm : u.ier;
 		break;
 	case 2:
 		v = u.fcr & 1 ? 0xc0 : 0;
-		if ((u.ier & IER_THRI) && u.thre_pending) {
+		if ((u.ier & IER_RDI) && u.rx_count) {
+			v |= 0x04;		/* received data available */
+		} else if ((u.ier & IER_THRI) && u.thre_pending) {
 			v |= 0x02;
 			u.thre_pending = false;	/* reading IIR clears it */
 		} else {
@@ -97,7 +139,7 @@ static u32 uart_read(u16 port, unsigned size)
 		v = u.mcr;
 		break;
 	case 5:
-		v = 0x60;		/* THR and transmitter empty */
+		v = 0x60 | (u.rx_count ? 1 : 0);	/* THR empty, DR */
 		break;
 	case 6:
 		if (u.mcr & MCR_LOOP)	/* loopback: modem outputs fed back */

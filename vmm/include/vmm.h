@@ -296,6 +296,7 @@ void pic_acknowledge(int vector);
 u64 pit_next_deadline(void);
 void pit_poll(void);
 void uart_flush(void);
+void uart_poll(void);
 
 static inline u64 rdtsc(void)
 {
@@ -308,6 +309,7 @@ static inline u64 rdtsc(void)
 /* timer.c */
 #define IRQ_BIT_TIMER	0	/* pending bit the timer thread raises */
 #define IRQ_BIT_PIC	1	/* pending bit: the PIC has one (pic.c) */
+#define IRQ_BIT_CONSOLE	VM_CONSOLE_IRQ_BIT	/* input (dev/uart.c) */
 void timer_start(void);
 void timer_kick(void);
 u64 tsc_hz(void);

@@ -18,6 +18,7 @@
 #define VM_GPA_WINDOW		0xfffffc0000000000ul	/* guest physical 0 */
 #define VM_GPA_MAX		(64ul << 30)
 #define VM_BOOT_INFO		0xfffffd0000000000ul	/* struct vm_boot_info */
+#define VM_CONSOLE_RING		0xfffffd0000001000ul	/* VM 0: console input */
 #define VM_MODULE_BASE		0xfffffd0000100000ul	/* module images */
 #define VM_MODULE_END		0xfffffd8000000000ul
 #define VMM_BASE		0xffffffffff000000ul	/* the VMM image */
@@ -46,6 +47,21 @@ struct vm_boot_info {
 	unsigned long ram_size;		/* bytes at VM_GPA_WINDOW */
 	unsigned long vm_index;		/* the root task's number for this VM */
 	struct vm_module module[VM_MAX_MODULES];	/* by vm_module_kind */
+	unsigned long console_ring;	/* VM_CONSOLE_RING, or 0: no input */
+};
+
+/*
+ * Console input (VM 0 only): the root task reads the machine's serial
+ * line, appends the bytes at head and raises the vCPU's pending bit
+ * VM_CONSOLE_IRQ_BIT; the VMM takes them from tail into its UART. One
+ * writer per index; a full ring drops input.
+ */
+#define VM_CONSOLE_RING_SIZE	2048
+#define VM_CONSOLE_IRQ_BIT	2
+struct vm_console_ring {
+	volatile unsigned head;		/* written by the root task */
+	volatile unsigned tail;		/* written by the VMM */
+	unsigned char buf[VM_CONSOLE_RING_SIZE];
 };
 
 #endif
