@@ -19,7 +19,6 @@
 #include <arch/frame.h>
 #include <arch/layout.h>
 
-
 static void *root_page(struct task *t, u64 va, unsigned rights)
 {
 	void *p = kpage_alloc(1);
@@ -40,8 +39,8 @@ static u64 load_elf(struct task *t, const struct boot_module *m)
 	    eh->machine != ELF_MACHINE_X86_64)
 		panic("boot module 0 (%s) is not an x86-64 ELF", m->cmdline);
 	for (unsigned i = 0; i < eh->phnum; i++) {
-		const struct elf64_phdr *ph = (const void *)
-			(img + eh->phoff + i * eh->phentsize);
+		const struct elf64_phdr *ph =
+			(const void *)(img + eh->phoff + i * eh->phentsize);
 		unsigned rights = MAP_R;
 
 		if (ph->type != ELF_PT_LOAD)
@@ -57,8 +56,10 @@ static u64 load_elf(struct task *t, const struct boot_module *m)
 			for (u64 b = 0; b < 4096; b++) {
 				u64 a = va + b;
 
-				if (a >= ph->vaddr && a < ph->vaddr + ph->filesz)
-					page[b] = img[ph->offset + a - ph->vaddr];
+				if (a >= ph->vaddr &&
+				    a < ph->vaddr + ph->filesz)
+					page[b] =
+						img[ph->offset + a - ph->vaddr];
 			}
 		}
 	}
@@ -105,6 +106,6 @@ void root_task_start(struct boot_info *bi)
 
 	th->state = TS_READY;
 	sched_ready(th);
-	printk("root task: %s, entry %lx, %lu modules\n", bi->modules[0].cmdline,
-	       entry, bi->nr_modules);
+	printk("root task: %s, entry %lx, %lu modules\n",
+	       bi->modules[0].cmdline, entry, bi->nr_modules);
 }

@@ -90,10 +90,10 @@ static long map_one(struct dma_domain *d, struct space *s, u64 va, u64 iova,
 		return -E_NOMAP;
 	n = *pr.node;
 	if (!(*pr.pte & PTE_W))
-		rights &= ~DMA_W;	/* never more than the CPU mapping */
+		rights &= ~DMA_W; /* never more than the CPU mapping */
 	if (!iommu_walk(d, iova, true, &r))
 		return -E_NOMEM;
-	if (n->dma_mapped)		/* one IOVA per mapping: move it */
+	if (n->dma_mapped) /* one IOVA per mapping: move it */
 		dma_node_revoke(n);
 	entry_clear(d, &r, iova);
 	iommu_pte_set(r.pte, *pr.pte & PTE_ADDR, rights);
@@ -113,8 +113,7 @@ long sys_dma_map(struct frame *f)
 	struct dma_domain *d;
 	long err;
 
-	if (!iova_range_ok(iova, n) || (va & 4095) ||
-	    !space_user_address(va) ||
+	if (!iova_range_ok(iova, n) || (va & 4095) || !space_user_address(va) ||
 	    !space_user_address(va + (n - 1) * PAGE_SIZE) ||
 	    (rights & ~(u64)DMA_RW) || !(rights & DMA_R))
 		return -E_INVAL;
@@ -184,7 +183,7 @@ long sys_dma_faults(struct frame *f)
 		return err;
 	if (!iommu_present())
 		return -E_STATE;
-	iommu_fault_poll();	/* do not depend on the fault interrupt */
+	iommu_fault_poll(); /* do not depend on the fault interrupt */
 	d = ((struct task *)tc->obj)->dma;
 	f->rdi = d ? d->faults : 0;
 	f->rsi = d ? d->last_fault_addr : 0;
@@ -192,8 +191,8 @@ long sys_dma_faults(struct frame *f)
 	return 0;
 }
 
-void dma_fault_report(struct dma_domain *d, u16 source, u64 addr,
-		      u8 reason, bool write)
+void dma_fault_report(struct dma_domain *d, u16 source, u64 addr, u8 reason,
+		      bool write)
 {
 	printk("iommu: blocked DMA %s by %02x:%02x.%x at %lx (reason %u), ",
 	       write ? "write" : "read", source >> 8, (source >> 3) & 31,

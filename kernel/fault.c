@@ -22,15 +22,16 @@
 #include <arch/cpu.h>
 
 static const char *const exc_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "?",
-	"#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM",
-	"#VE", "#CP",
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "?",   "#TS", "#NP", "#SS", "#GP", "#PF", "?",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
 static void halt_unhandled(struct thread *t, struct frame *f, const char *why)
 {
 	const char *n = f->vector < 32 && exc_names[f->vector] ?
-			exc_names[f->vector] : "?";
+				exc_names[f->vector] :
+				"?";
 
 	printk("kernel: task %u thread %u halted: %s %s (vector %lu) at ip %lx addr %lx err %lx\n",
 	       t->task->id, t->id, why, n, f->vector, f->rip, t->fault_addr,
@@ -80,7 +81,7 @@ void fault_user(struct frame *f)
 		r = t->ipc_result;
 	t->in_fault = false;
 	if (r == -E_CANCELED)
-		return;		/* exregs chose what happens next */
+		return; /* exregs chose what happens next */
 	if (r < 0)
 		halt_unhandled(t, f, "pager unreachable for");
 }

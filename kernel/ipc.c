@@ -85,15 +85,16 @@ static void queue_remove(struct thread *dest, struct thread *s)
  * reply (or failure) has already arrived (result in self->ipc_result),
  * or a negative error.
  */
-long ipc_send(struct thread *self, struct thread *dest, u64 badge,
-	      bool call, u32 timeout)
+long ipc_send(struct thread *self, struct thread *dest, u64 badge, bool call,
+	      u32 timeout)
 {
 	struct msg m;
 	long r;
 
 	if (dest == self)
 		return -E_INVAL;
-	if (dest->state == TS_RECV && (!dest->partner || dest->partner == self)) {
+	if (dest->state == TS_RECV &&
+	    (!dest->partner || dest->partner == self)) {
 		sender_msg(self, &m);
 		r = transfer(self, dest, badge, &m);
 		if (call && !dest->in_fault)
@@ -209,10 +210,12 @@ long sys_ipc(struct frame *f)
 				return -E_INVAL;
 			dest = self->reply_to;
 			self->reply_to = NULL;
-			if (!dest || dest->state != TS_RECV || dest->partner != self)
+			if (!dest || dest->state != TS_RECV ||
+			    dest->partner != self)
 				return -E_STATE;
 		} else {
-			c = cap_lookup(self->task, f->rdi, CAPT_THREAD, CR_SEND, &err);
+			c = cap_lookup(self->task, f->rdi, CAPT_THREAD, CR_SEND,
+				       &err);
 			if (!c)
 				return err;
 			dest = c->obj;
@@ -229,7 +232,8 @@ long sys_ipc(struct frame *f)
 		if (call) {
 			from = dest;
 		} else if (f->rsi != CAP_NONE) {
-			c = cap_lookup(self->task, f->rsi, CAPT_THREAD, 0, &err);
+			c = cap_lookup(self->task, f->rsi, CAPT_THREAD, 0,
+				       &err);
 			if (!c)
 				return err;
 			from = c->obj;

@@ -44,7 +44,7 @@ void irq_handle(u32 line)
 	q->count++;
 	if (!q->thread)
 		return;
-	if (q->thread->vcpu_area) {	/* virtual interrupt `line` */
+	if (q->thread->vcpu_area) { /* virtual interrupt `line` */
 		vcpu_irq(q->thread, line);
 		return;
 	}

@@ -9,12 +9,12 @@
 #include <task.h>
 #include <arch/layout.h>
 
-#define POOL_MAX_PAGES	(64u << 20 >> 12)
+#define POOL_MAX_PAGES (64u << 20 >> 12)
 
-static u64 pool_base;		/* physical */
+static u64 pool_base; /* physical */
 static u32 pool_pages;
 static u32 pool_free;
-static u64 pool_bitmap[POOL_MAX_PAGES / 64];	/* bit set = used */
+static u64 pool_bitmap[POOL_MAX_PAGES / 64]; /* bit set = used */
 
 static bool page_used(u32 i)
 {

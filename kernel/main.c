@@ -15,7 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/serial.h>
 
-#define MULTIBOOT_BOOTLOADER_MAGIC	0x2badb002
+#define MULTIBOOT_BOOTLOADER_MAGIC 0x2badb002
 
 void root_task_start(struct boot_info *bi);
 
@@ -23,19 +23,19 @@ static struct boot_info boot_info;
 
 noreturn void kernel_main(u32 magic, u32 mb_info)
 {
-	serial_init();			/* COM1: printk works from here on */
+	serial_init(); /* COM1: printk works from here on */
 	printk("\nmicrokernel: booting\n");
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		panic("not started by a multiboot loader (magic %x)", magic);
-	cpu_init();			/* GDT, TSS, IDT, SYSCALL, CR4 features */
-	fpu_init();			/* per-thread XSAVE area fits */
-	pmem_init(mb_info, &boot_info);	/* memory map, kernel pool, root RAM */
-	apic_init();			/* mask the 8259s, enable the local APIC */
-	irq_init();			/* IOAPIC lines masked until attached */
-	iommu_init();			/* DMA blocked until devices are assigned */
-	apic_timer_start(TICK_HZ);	/* periodic tick */
+	cpu_init(); /* GDT, TSS, IDT, SYSCALL, CR4 features */
+	fpu_init(); /* per-thread XSAVE area fits */
+	pmem_init(mb_info, &boot_info); /* memory map, kernel pool, root RAM */
+	apic_init();		   /* mask the 8259s, enable the local APIC */
+	irq_init();		   /* IOAPIC lines masked until attached */
+	iommu_init();		   /* DMA blocked until devices are assigned */
+	apic_timer_start(TICK_HZ); /* periodic tick */
 	boot_info.tsc_per_tick = apic_tsc_per_tick();
-	sched_init();			/* idle thread */
-	root_task_start(&boot_info);	/* module 0 with all authority */
-	sched_start();			/* never returns */
+	sched_init();		     /* idle thread */
+	root_task_start(&boot_info); /* module 0 with all authority */
+	sched_start();		     /* never returns */
 }

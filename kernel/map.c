@@ -42,7 +42,7 @@ static long install(struct space *dst, u64 dst_va, struct mapnode *parent,
 		return -E_NOMEM;
 	if (*r.node) {
 		if (parent && mapdb_is_ancestor(*r.node, parent))
-			return -E_INVAL;	/* would revoke its own source */
+			return -E_INVAL; /* would revoke its own source */
 		mapdb_revoke(*r.node, true);
 	}
 	n = mapdb_insert(parent, dst, dst_va);
@@ -87,7 +87,7 @@ long map_root_phys(struct space *root, u64 va, u64 phys, unsigned rights)
 	u64 pte = phys;
 
 	if (pmem_classify(phys) == PHYS_DEVICE)
-		pte |= PTE_PCD | PTE_PWT;	/* uncached, Vol. 3A 11.12.3 */
+		pte |= PTE_PCD | PTE_PWT; /* uncached, Vol. 3A 11.12.3 */
 	return install(root, va, NULL, pte_bits(pte, rights));
 }
 

@@ -46,7 +46,7 @@ static unsigned node_destroy(struct mapnode *n)
 	unsigned st = 0;
 
 	if (n->dma_mapped)
-		dma_node_revoke(n);	/* the device loses it with the CPU */
+		dma_node_revoke(n); /* the device loses it with the CPU */
 	if (space_walk(n->space, n->va, false, &r) && *r.node == n) {
 		if (*r.pte & PTE_A)
 			st |= UNMAP_REFERENCED;

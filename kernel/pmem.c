@@ -12,8 +12,8 @@
 #include <abi/boot.h>
 #include <arch/layout.h>
 
-#define MB_INFO_MEM_MAP	(1u << 6)
-#define MB_INFO_MODS	(1u << 3)
+#define MB_INFO_MEM_MAP (1u << 6)
+#define MB_INFO_MODS (1u << 3)
 
 struct mb_info {
 	u32 flags, mem_lower, mem_upper, boot_device, cmdline;
@@ -25,7 +25,7 @@ struct mb_info {
 struct mb_mmap {
 	u32 size;
 	u64 addr, len;
-	u32 type;		/* 1 = available RAM */
+	u32 type; /* 1 = available RAM */
 } __attribute__((packed));
 
 struct mb_module {
@@ -34,9 +34,9 @@ struct mb_module {
 
 extern char _end[];
 
-static struct boot_range ram[BOOT_MAX_RANGES];	/* free RAM */
+static struct boot_range ram[BOOT_MAX_RANGES]; /* free RAM */
 static unsigned nr_ram;
-static struct boot_range all_ram[BOOT_MAX_RANGES];	/* all RAM */
+static struct boot_range all_ram[BOOT_MAX_RANGES]; /* all RAM */
 static unsigned nr_all_ram;
 static u64 pool_start, pool_end;
 
@@ -138,8 +138,8 @@ void pmem_init(u64 mb_info_phys, struct boot_info *bi)
 	read_memory_map(mb);
 	memcpy(all_ram, ram, sizeof(ram));
 	nr_all_ram = nr_ram;
-	reserve(0, 0x100000);			/* BIOS data, real-mode IVT */
-	reserve(0x100000, virt_to_phys(_end));	/* the kernel image */
+	reserve(0, 0x100000);		       /* BIOS data, real-mode IVT */
+	reserve(0x100000, virt_to_phys(_end)); /* the kernel image */
 	reserve(mb_info_phys, mb_info_phys + sizeof(*mb));
 	read_modules(mb, bi);
 	carve_pool();
@@ -162,18 +162,19 @@ void pmem_init(u64 mb_info_phys, struct boot_info *bi)
  */
 enum phys_kind pmem_classify(u64 p)
 {
-	if (p >= 0xfec00000 && p < 0xfec01000)	/* IOAPIC */
+	if (p >= 0xfec00000 && p < 0xfec01000) /* IOAPIC */
 		return PHYS_KERNEL;
-	if (iommu_owns_phys(p))			/* found in the DMAR table */
+	if (iommu_owns_phys(p)) /* found in the DMAR table */
 		return PHYS_KERNEL;
-	if (p >= 0xfee00000 && p < 0xfef00000)	/* local APIC */
+	if (p >= 0xfee00000 && p < 0xfef00000) /* local APIC */
 		return PHYS_KERNEL;
 	if (p >= 0x100000 && p < virt_to_phys(_end))
 		return PHYS_KERNEL;
 	if (p >= pool_start && p < pool_end)
 		return PHYS_KERNEL;
 	for (unsigned i = 0; i < nr_all_ram; i++)
-		if (p >= all_ram[i].start && p < all_ram[i].start + all_ram[i].size)
+		if (p >= all_ram[i].start &&
+		    p < all_ram[i].start + all_ram[i].size)
 			return PHYS_RAM;
 	return p < 0x100000 ? PHYS_RAM : PHYS_DEVICE;
 }

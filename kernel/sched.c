@@ -50,7 +50,7 @@ void sched_unready(struct thread *t)
 	for (pp = &queue_head[p]; *pp && *pp != t; pp = &(*pp)->q_next)
 		prev = *pp;
 	if (!*pp)
-		return;		/* running, not queued */
+		return; /* running, not queued */
 	*pp = t->q_next;
 	if (queue_tail[p] == t)
 		queue_tail[p] = prev;

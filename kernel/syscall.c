@@ -19,7 +19,7 @@
 #include <abi/errno.h>
 #include <arch/cpu.h>
 
-#define DEBUG_WRITE_MAX	1024
+#define DEBUG_WRITE_MAX 1024
 
 /* debug_write(buf, len): console output, len <= DEBUG_WRITE_MAX */
 static long sys_debug_write(struct frame *f)
@@ -30,7 +30,8 @@ static long sys_debug_write(struct frame *f)
 		return -E_INVAL;
 	/* System calls run to completion: the chunks stay together. */
 	for (u64 done = 0; done < f->rsi;) {
-		u64 n = f->rsi - done < sizeof(buf) ? f->rsi - done : sizeof(buf);
+		u64 n = f->rsi - done < sizeof(buf) ? f->rsi - done :
+						      sizeof(buf);
 		long err = space_copy_from(&current()->task->space,
 					   f->rdi + done, buf, n);
 
@@ -103,8 +104,8 @@ void syscall_dispatch(struct frame *f)
 
 	stat_inc(STAT_SYSCALLS);
 	if (!vcpu_syscall(current(), f))
-		f->rax = nr < SYS_COUNT && handlers[nr] ? handlers[nr](f)
-						   : -E_NOSYS;
+		f->rax = nr < SYS_COUNT && handlers[nr] ? handlers[nr](f) :
+							  -E_NOSYS;
 	sched_preempt_check();
 	vcpu_return_check();
 }

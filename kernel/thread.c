@@ -99,7 +99,7 @@ void thread_switch(struct thread *from, struct thread *to)
 	if (!from->kernel) {
 		fpu_save(from);
 		from->fs_base = rdmsr(MSR_FS_BASE);
-		from->gs_base = rdmsr(MSR_KERNEL_GS_BASE);	/* swapped out */
+		from->gs_base = rdmsr(MSR_KERNEL_GS_BASE); /* swapped out */
 	}
 	if (!to->kernel) {
 		struct task *run = thread_run_task(to);
@@ -216,7 +216,8 @@ long sys_thread_exregs(struct frame *f)
 	if (!c)
 		return err;
 	t = c->obj;
-	if (flags & ~(u64)(EX_SET_IP | EX_SET_SP | EX_CANCEL | EX_RESUME | EX_HALT))
+	if (flags &
+	    ~(u64)(EX_SET_IP | EX_SET_SP | EX_CANCEL | EX_RESUME | EX_HALT))
 		return -E_INVAL;
 	if ((flags & EX_SET_IP) && !space_user_address(ip))
 		return -E_INVAL;

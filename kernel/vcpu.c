@@ -180,7 +180,8 @@ long sys_vcpu_control(struct frame *f)
 	if (area) {
 		err = space_copy_from(&t->task->space, area, &s, sizeof(s));
 		if (!err)
-			err = space_copy_to(&t->task->space, area, &s, sizeof(s));
+			err = space_copy_to(&t->task->space, area, &s,
+					    sizeof(s));
 		if (err)
 			return err;
 	}
@@ -221,7 +222,8 @@ long sys_vcpu_resume(struct frame *f)
 	if (f->rsi) {
 		s.flags |= f->rsi;
 		if (space_copy_to(&t->task->space,
-				  t->vcpu_area + offsetof(struct vcpu_state, flags),
+				  t->vcpu_area +
+					  offsetof(struct vcpu_state, flags),
 				  &s.flags, sizeof(s.flags)))
 			return -E_FAULT;
 	}
@@ -232,7 +234,7 @@ long sys_vcpu_resume(struct frame *f)
 	if (run != t->task) {
 		struct vcpu_regs host;
 
-		vcpu_fsgs_save(&host);	/* the own task's, back on upcall */
+		vcpu_fsgs_save(&host); /* the own task's, back on upcall */
 		t->vcpu_host_fs = host.fs_base;
 		t->vcpu_host_gs = host.gs_base;
 		vcpu_fsgs_load(&s.regs);

@@ -13,21 +13,21 @@
  */
 #include "vmm.h"
 
-#define MSR_EFER		0xc0000080
-#define MSR_STAR		0xc0000081
-#define MSR_LSTAR		0xc0000082
-#define MSR_CSTAR		0xc0000083
-#define MSR_SFMASK		0xc0000084
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102
-#define MSR_TSC_AUX		0xc0000103
-#define MSR_TSC			0x00000010
-#define MSR_PAT			0x00000277
-#define MSR_SYSENTER_CS		0x00000174
-#define MSR_SYSENTER_ESP	0x00000175
-#define MSR_SYSENTER_EIP	0x00000176
-#define MSR_MISC_ENABLE		0x000001a0
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+#define MSR_TSC 0x00000010
+#define MSR_PAT 0x00000277
+#define MSR_SYSENTER_CS 0x00000174
+#define MSR_SYSENTER_ESP 0x00000175
+#define MSR_SYSENTER_EIP 0x00000176
+#define MSR_MISC_ENABLE 0x000001a0
 
 void cpu_state_reset(struct vcpu *v)
 {
@@ -52,11 +52,16 @@ void cpu_load_gs_base(struct vcpu *v)
 u64 cpu_read_cr(struct vcpu *v, unsigned cr)
 {
 	switch (cr) {
-	case 0: return v->cr0;
-	case 2: return v->cr2;
-	case 3: return v->cr3;
-	case 4: return v->cr4;
-	default: return v->cr8;
+	case 0:
+		return v->cr0;
+	case 2:
+		return v->cr2;
+	case 3:
+		return v->cr3;
+	case 4:
+		return v->cr4;
+	default:
+		return v->cr8;
 	}
 }
 
@@ -67,7 +72,7 @@ bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 	switch (cr) {
 	case 0:
 		if (!(val & CR0_PG) || !(val & CR0_PE))
-			return false;	/* long mode needs both */
+			return false; /* long mode needs both */
 		v->cr0 = val;
 		return true;
 	case 2:
@@ -96,25 +101,53 @@ bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
-	case MSR_EFER: *val = v->efer; return true;
-	case MSR_STAR: *val = v->star; return true;
-	case MSR_LSTAR: *val = v->lstar; return true;
-	case MSR_CSTAR: *val = v->cstar; return true;
-	case MSR_SFMASK: *val = v->sfmask; return true;
-	case MSR_FS_BASE: *val = v->fs_base; return true;
-	case MSR_GS_BASE: *val = v->gs_base; return true;
-	case MSR_KERNEL_GS_BASE: *val = v->kernel_gs_base; return true;
-	case MSR_TSC_AUX: *val = v->tsc_aux; return true;
-	case MSR_PAT: *val = v->pat; return true;
-	case MSR_SYSENTER_CS: *val = v->sysenter_cs; return true;
-	case MSR_SYSENTER_ESP: *val = v->sysenter_esp; return true;
-	case MSR_SYSENTER_EIP: *val = v->sysenter_eip; return true;
-	case MSR_MISC_ENABLE: *val = 1; return true;	/* fast strings */
+	case MSR_EFER:
+		*val = v->efer;
+		return true;
+	case MSR_STAR:
+		*val = v->star;
+		return true;
+	case MSR_LSTAR:
+		*val = v->lstar;
+		return true;
+	case MSR_CSTAR:
+		*val = v->cstar;
+		return true;
+	case MSR_SFMASK:
+		*val = v->sfmask;
+		return true;
+	case MSR_FS_BASE:
+		*val = v->fs_base;
+		return true;
+	case MSR_GS_BASE:
+		*val = v->gs_base;
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		*val = v->kernel_gs_base;
+		return true;
+	case MSR_TSC_AUX:
+		*val = v->tsc_aux;
+		return true;
+	case MSR_PAT:
+		*val = v->pat;
+		return true;
+	case MSR_SYSENTER_CS:
+		*val = v->sysenter_cs;
+		return true;
+	case MSR_SYSENTER_ESP:
+		*val = v->sysenter_esp;
+		return true;
+	case MSR_SYSENTER_EIP:
+		*val = v->sysenter_eip;
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = 1;
+		return true; /* fast strings */
 	case MSR_TSC:
 		*val = rdtsc();
 		return true;
 	}
-	return false;	/* #GP, as for an MSR the CPU does not have */
+	return false; /* #GP, as for an MSR the CPU does not have */
 }
 
 bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
@@ -125,23 +158,47 @@ bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 			return false;
 		v->efer = val | EFER_LMA;
 		return true;
-	case MSR_STAR: v->star = val; return true;
-	case MSR_LSTAR: v->lstar = val; return true;
-	case MSR_CSTAR: v->cstar = val; return true;
-	case MSR_SFMASK: v->sfmask = val; return true;
-	case MSR_FS_BASE: v->fs_base = val; return true;
+	case MSR_STAR:
+		v->star = val;
+		return true;
+	case MSR_LSTAR:
+		v->lstar = val;
+		return true;
+	case MSR_CSTAR:
+		v->cstar = val;
+		return true;
+	case MSR_SFMASK:
+		v->sfmask = val;
+		return true;
+	case MSR_FS_BASE:
+		v->fs_base = val;
+		return true;
 	case MSR_GS_BASE:
 		v->gs_base = val;
 		cpu_load_gs_base(v);
 		return true;
-	case MSR_KERNEL_GS_BASE: v->kernel_gs_base = val; return true;
-	case MSR_TSC_AUX: v->tsc_aux = val; return true;
-	case MSR_PAT: v->pat = val; return true;
-	case MSR_SYSENTER_CS: v->sysenter_cs = val; return true;
-	case MSR_SYSENTER_ESP: v->sysenter_esp = val; return true;
-	case MSR_SYSENTER_EIP: v->sysenter_eip = val; return true;
-	case MSR_MISC_ENABLE: return true;
-	case MSR_TSC: return true;	/* one shared TSC: writes ignored */
+	case MSR_KERNEL_GS_BASE:
+		v->kernel_gs_base = val;
+		return true;
+	case MSR_TSC_AUX:
+		v->tsc_aux = val;
+		return true;
+	case MSR_PAT:
+		v->pat = val;
+		return true;
+	case MSR_SYSENTER_CS:
+		v->sysenter_cs = val;
+		return true;
+	case MSR_SYSENTER_ESP:
+		v->sysenter_esp = val;
+		return true;
+	case MSR_SYSENTER_EIP:
+		v->sysenter_eip = val;
+		return true;
+	case MSR_MISC_ENABLE:
+		return true;
+	case MSR_TSC:
+		return true; /* one shared TSC: writes ignored */
 	}
 	return false;
 }
@@ -180,10 +237,11 @@ u64 cpu_host_xcr0(void)
 
 	if (xcr0)
 		return xcr0;
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1),
-		     "c"(0));
+	asm volatile("cpuid"
+		     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(1), "c"(0));
 	if (!(c & (1u << 27)))
-		return xcr0 = 3;	/* no XSAVE: x87 and SSE, by FXSAVE */
+		return xcr0 = 3; /* no XSAVE: x87 and SSE, by FXSAVE */
 	asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
 	return xcr0 = (u64)d << 32 | a;
 }
@@ -195,10 +253,10 @@ static void cpuid_xsave(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 
 	if (sub == 0) {
 		*a &= (u32)xcr0;
-		*c = *b;	/* the size for XCR0 is the largest we offer */
+		*c = *b; /* the size for XCR0 is the largest we offer */
 		*d = 0;
 	} else if (sub == 1) {
-		*a &= 1;	/* XSAVEOPT; not XSAVEC, XGETBV1, XSAVES */
+		*a &= 1; /* XSAVEOPT; not XSAVEC, XGETBV1, XSAVES */
 		*b = *c = *d = 0;
 	} else if (sub >= 64 || !(xcr0 & (1ul << sub))) {
 		*a = *b = *c = *d = 0;
@@ -209,20 +267,22 @@ void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 {
 	u32 leaf = r->rax, sub = r->rcx, a, b, c, d;
 
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+	asm volatile("cpuid"
+		     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
 		     : "a"(leaf), "c"(sub));
 	if (leaf == 0xd)
 		cpuid_xsave(sub, &a, &b, &c, &d);
 	else if ((leaf >= 2 && leaf <= 6) || (leaf >= 8 && leaf <= 0x1f) ||
-	    (leaf >= 0x40000000 && leaf < 0x80000000) ||
-	    (leaf > 0x80000008 && leaf != 0x80000021)) {
+		 (leaf >= 0x40000000 && leaf < 0x80000000) ||
+		 (leaf > 0x80000008 && leaf != 0x80000021)) {
 		a = b = c = d = 0;
 		if (leaf == 4 || leaf == 0xb || leaf == 0x1f ||
 		    leaf == 0x80000005 || leaf == 0x80000006)
-			asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c),
-				     "=d"(d) : "a"(leaf), "c"(sub));
+			asm volatile("cpuid"
+				     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				     : "a"(leaf), "c"(sub));
 		if (leaf == 0xb || leaf == 0x1f)
-			d = 0;	/* x2APIC id: there is no APIC */
+			d = 0; /* x2APIC id: there is no APIC */
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(masks); i++) {
 		if (masks[i].leaf != leaf || (leaf == 7 && sub != 0))
@@ -235,16 +295,16 @@ void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 	if (leaf == 7 && sub != 0)
 		a = b = c = d = 0;
 	if (leaf == 1) {
-		c &= ~(1u << 27);	/* OSXSAVE: the guest's CR4, not ours */
+		c &= ~(1u << 27); /* OSXSAVE: the guest's CR4, not ours */
 		if (v->cr4 & CR4_OSXSAVE)
 			c |= 1u << 27;
-		if (!(cpu_host_xcr0() & 4))	/* AVX state not switched */
+		if (!(cpu_host_xcr0() & 4)) /* AVX state not switched */
 			c &= ~(1u << 12 | 1u << 28 | 1u << 29);
 	}
 	if (leaf == 7 && !(cpu_host_xcr0() & 4))
 		b &= ~(1u << 5);
 	if (leaf == 0x80000021)
-		a = 1u << 6;	/* null selector loads clear the base (we do) */
+		a = 1u << 6; /* null selector loads clear the base (we do) */
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;

@@ -8,46 +8,81 @@
 #include "vmm.h"
 
 static const char *const kind_names[INSN_KIND_COUNT] = {
-	[INSN_NONE] = "none", [INSN_CLI] = "cli", [INSN_STI] = "sti",
+	[INSN_NONE] = "none",
+	[INSN_CLI] = "cli",
+	[INSN_STI] = "sti",
 	[INSN_PUSHF] = "pushf",
-	[INSN_POPF] = "popf", [INSN_HLT] = "hlt", [INSN_IRET] = "iret",
-	[INSN_SYSRET] = "sysret", [INSN_SYSEXIT] = "sysexit",
-	[INSN_SWAPGS] = "swapgs", [INSN_IN] = "in", [INSN_OUT] = "out",
-	[INSN_INS] = "ins", [INSN_OUTS] = "outs", [INSN_RDMSR] = "rdmsr",
-	[INSN_WRMSR] = "wrmsr", [INSN_WRMSRNS] = "wrmsrns",
-	[INSN_RDPMC] = "rdpmc", [INSN_CPUID] = "cpuid",
-	[INSN_MOV_FROM_CR] = "mov from cr", [INSN_MOV_TO_CR] = "mov to cr",
-	[INSN_MOV_FROM_DR] = "mov from dr", [INSN_MOV_TO_DR] = "mov to dr",
-	[INSN_LGDT] = "lgdt", [INSN_LIDT] = "lidt", [INSN_SGDT] = "sgdt",
-	[INSN_SIDT] = "sidt", [INSN_LLDT] = "lldt", [INSN_LTR] = "ltr",
-	[INSN_SLDT] = "sldt", [INSN_STR] = "str", [INSN_SMSW] = "smsw",
-	[INSN_LMSW] = "lmsw", [INSN_CLTS] = "clts", [INSN_INVLPG] = "invlpg",
-	[INSN_INVPCID] = "invpcid", [INSN_WBINVD] = "wbinvd",
-	[INSN_INVD] = "invd", [INSN_MOV_TO_SEG] = "mov to seg",
-	[INSN_MOV_FROM_SEG] = "mov from seg", [INSN_PUSH_SEG] = "push seg",
-	[INSN_POP_SEG] = "pop seg", [INSN_LAR] = "lar", [INSN_LSL] = "lsl",
-	[INSN_VERR] = "verr", [INSN_VERW] = "verw", [INSN_XSETBV] = "xsetbv",
-	[INSN_MONITOR] = "monitor", [INSN_MWAIT] = "mwait",
-	[INSN_STAC] = "stac", [INSN_CLAC] = "clac",
-	[INSN_RDFSBASE] = "rdfsbase", [INSN_RDGSBASE] = "rdgsbase",
-	[INSN_WRFSBASE] = "wrfsbase", [INSN_WRGSBASE] = "wrgsbase",
-	[INSN_LRET] = "lret", [INSN_FAR_JMP] = "ljmp",
-	[INSN_FAR_CALL] = "lcall", [INSN_LOAD_FAR_PTR] = "lss/lfs/lgs",
-	[INSN_INT_N] = "int", [INSN_WBNOINVD] = "wbnoinvd",
+	[INSN_POPF] = "popf",
+	[INSN_HLT] = "hlt",
+	[INSN_IRET] = "iret",
+	[INSN_SYSRET] = "sysret",
+	[INSN_SYSEXIT] = "sysexit",
+	[INSN_SWAPGS] = "swapgs",
+	[INSN_IN] = "in",
+	[INSN_OUT] = "out",
+	[INSN_INS] = "ins",
+	[INSN_OUTS] = "outs",
+	[INSN_RDMSR] = "rdmsr",
+	[INSN_WRMSR] = "wrmsr",
+	[INSN_WRMSRNS] = "wrmsrns",
+	[INSN_RDPMC] = "rdpmc",
+	[INSN_CPUID] = "cpuid",
+	[INSN_MOV_FROM_CR] = "mov from cr",
+	[INSN_MOV_TO_CR] = "mov to cr",
+	[INSN_MOV_FROM_DR] = "mov from dr",
+	[INSN_MOV_TO_DR] = "mov to dr",
+	[INSN_LGDT] = "lgdt",
+	[INSN_LIDT] = "lidt",
+	[INSN_SGDT] = "sgdt",
+	[INSN_SIDT] = "sidt",
+	[INSN_LLDT] = "lldt",
+	[INSN_LTR] = "ltr",
+	[INSN_SLDT] = "sldt",
+	[INSN_STR] = "str",
+	[INSN_SMSW] = "smsw",
+	[INSN_LMSW] = "lmsw",
+	[INSN_CLTS] = "clts",
+	[INSN_INVLPG] = "invlpg",
+	[INSN_INVPCID] = "invpcid",
+	[INSN_WBINVD] = "wbinvd",
+	[INSN_INVD] = "invd",
+	[INSN_MOV_TO_SEG] = "mov to seg",
+	[INSN_MOV_FROM_SEG] = "mov from seg",
+	[INSN_PUSH_SEG] = "push seg",
+	[INSN_POP_SEG] = "pop seg",
+	[INSN_LAR] = "lar",
+	[INSN_LSL] = "lsl",
+	[INSN_VERR] = "verr",
+	[INSN_VERW] = "verw",
+	[INSN_XSETBV] = "xsetbv",
+	[INSN_MONITOR] = "monitor",
+	[INSN_MWAIT] = "mwait",
+	[INSN_STAC] = "stac",
+	[INSN_CLAC] = "clac",
+	[INSN_RDFSBASE] = "rdfsbase",
+	[INSN_RDGSBASE] = "rdgsbase",
+	[INSN_WRFSBASE] = "wrfsbase",
+	[INSN_WRGSBASE] = "wrgsbase",
+	[INSN_LRET] = "lret",
+	[INSN_FAR_JMP] = "ljmp",
+	[INSN_FAR_CALL] = "lcall",
+	[INSN_LOAD_FAR_PTR] = "lss/lfs/lgs",
+	[INSN_INT_N] = "int",
+	[INSN_WBNOINVD] = "wbnoinvd",
 	[INSN_UNSUPPORTED] = "unsupported",
 };
 
 const char *insn_kind_name(unsigned kind)
 {
-	return kind < INSN_KIND_COUNT && kind_names[kind] ? kind_names[kind]
-							   : "?";
+	return kind < INSN_KIND_COUNT && kind_names[kind] ? kind_names[kind] :
+							    "?";
 }
 
 struct cursor {
 	const u8 *p;
 	unsigned pos, max;
 	bool overrun;
-	u8 last_rep;		/* 0xf2, 0xf3 or 0: the mandatory prefix */
+	u8 last_rep; /* 0xf2, 0xf3 or 0: the mandatory prefix */
 	bool opsize16;
 };
 
@@ -91,8 +126,8 @@ static void modrm(struct cursor *c, struct insn *in, u8 rex)
 	in->mem.index = -1;
 	in->mem.scale = 1;
 	if (rm == 4) {
-		u8 sib = next(c), base = sib & 7, idx = ((sib >> 3) & 7) |
-						       (rex & 2 ? 8 : 0);
+		u8 sib = next(c), base = sib & 7,
+		   idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
 
 		in->mem.scale = 1 << (sib >> 6);
 		if (idx != R_SP)
@@ -117,11 +152,16 @@ static void modrm(struct cursor *c, struct insn *in, u8 rex)
 static bool hidden_0f01(struct cursor *c, u8 m)
 {
 	switch (m) {
-	case 0xc1: case 0xc5: case 0xcf: case 0xd9:	/* vmcall pconfig encls vmmcall */
+	case 0xc1:
+	case 0xc5:
+	case 0xcf:
+	case 0xd9: /* vmcall pconfig encls vmmcall */
 		return true;
-	case 0xca:					/* erets, eretu (clac bare) */
+	case 0xca: /* erets, eretu (clac bare) */
 		return c->last_rep != 0;
-	case 0xe8: case 0xfe: case 0xff:		/* setssbsy rmpadjust pvalidate */
+	case 0xe8:
+	case 0xfe:
+	case 0xff: /* setssbsy rmpadjust pvalidate */
 		return c->last_rep != 0;
 	}
 	return false;
@@ -131,18 +171,20 @@ static bool hidden_0f01(struct cursor *c, u8 m)
 static u8 group_0f01(struct cursor *c, struct insn *in, u8 rex)
 {
 	static const u8 regform[8][8] = {
-		[1] = { [0] = INSN_MONITOR, [1] = INSN_MWAIT, [2] = INSN_CLAC,
+		[1] = { [0] = INSN_MONITOR,
+			[1] = INSN_MWAIT,
+			[2] = INSN_CLAC,
 			[3] = INSN_STAC },
 		[2] = { [1] = INSN_XSETBV },
 		[7] = { [0] = INSN_SWAPGS },
 	};
-	static const u8 memform[8] = { INSN_SGDT, INSN_SIDT, INSN_LGDT,
-				       INSN_LIDT, INSN_SMSW, INSN_NONE,
+	static const u8 memform[8] = { INSN_SGDT, INSN_SIDT,  INSN_LGDT,
+				       INSN_LIDT, INSN_SMSW,  INSN_NONE,
 				       INSN_LMSW, INSN_INVLPG };
 	u8 m = c->pos < c->max ? c->p[c->pos] : 0;
 	unsigned r = (m >> 3) & 7;
 
-	if (m == 0xc6) {	/* wrmsrns */
+	if (m == 0xc6) { /* wrmsrns */
 		c->pos++;
 		return INSN_WRMSRNS;
 	}
@@ -150,7 +192,7 @@ static u8 group_0f01(struct cursor *c, struct insn *in, u8 rex)
 		c->pos++;
 		return INSN_UNSUPPORTED;
 	}
-	if (m == 0xfa || m == 0xfb) {	/* monitorx, mwaitx */
+	if (m == 0xfa || m == 0xfb) { /* monitorx, mwaitx */
 		c->pos++;
 		return INSN_MONITOR + (m & 1);
 	}
@@ -166,8 +208,8 @@ static u8 group_0f01(struct cursor *c, struct insn *in, u8 rex)
 
 static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 {
-	static const u8 group_0f00[8] = { INSN_SLDT, INSN_STR, INSN_LLDT,
-					  INSN_LTR, INSN_VERR, INSN_VERW,
+	static const u8 group_0f00[8] = { INSN_SLDT, INSN_STR,	INSN_LLDT,
+					  INSN_LTR,  INSN_VERR, INSN_VERW,
 					  INSN_NONE, INSN_NONE };
 	u8 op = next(c);
 
@@ -175,18 +217,21 @@ static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 	case 0x00:
 		modrm(c, in, rex);
 		if ((in->reg & 7) == 6 && c->last_rep == 0xf2)
-			return INSN_UNSUPPORTED;	/* lkgs (FRED) */
+			return INSN_UNSUPPORTED; /* lkgs (FRED) */
 		return group_0f00[in->reg & 7];
-	case 0x05: case 0x34:		/* syscall, sysenter: not in a kernel */
+	case 0x05:
+	case 0x34: /* syscall, sysenter: not in a kernel */
 		return INSN_UNSUPPORTED;
-	case 0xb2: case 0xb4: case 0xb5:
+	case 0xb2:
+	case 0xb4:
+	case 0xb5:
 		modrm(c, in, rex);
 		if (!in->has_mem)
 			return INSN_NONE;
 		in->rm = op == 0xb2 ? SEG_SS : op == 0xb4 ? SEG_FS : SEG_GS;
 		return INSN_LOAD_FAR_PTR;
 	case 0xc7:
-		modrm(c, in, rex);	/* xrstors /3, xsaves /5 */
+		modrm(c, in, rex); /* xrstors /3, xsaves /5 */
 		if (!in->has_mem || ((in->reg & 7) != 3 && (in->reg & 7) != 5))
 			return INSN_NONE;
 		return INSN_UNSUPPORTED;
@@ -206,13 +251,17 @@ static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 		return INSN_INVD;
 	case 0x09:
 		return c->last_rep == 0xf3 ? INSN_WBNOINVD : INSN_WBINVD;
-	case 0x20: case 0x21: case 0x22: case 0x23:
-		modrm(c, in, rex);	/* always a register, any mod */
+	case 0x20:
+	case 0x21:
+	case 0x22:
+	case 0x23:
+		modrm(c, in, rex); /* always a register, any mod */
 		in->has_mem = false;
 		in->opsize = 8;
 		return op == 0x20 ? INSN_MOV_FROM_CR :
 		       op == 0x21 ? INSN_MOV_FROM_DR :
-		       op == 0x22 ? INSN_MOV_TO_CR : INSN_MOV_TO_DR;
+		       op == 0x22 ? INSN_MOV_TO_CR :
+				    INSN_MOV_TO_DR;
 	case 0x30:
 		return INSN_WRMSR;
 	case 0x32:
@@ -227,10 +276,12 @@ static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 		if (op == 0x82)
 			return INSN_INVPCID;
 		return op == 0xf5 || op == 0xf8 ? INSN_UNSUPPORTED : INSN_NONE;
-	case 0xa0: case 0xa8:
+	case 0xa0:
+	case 0xa8:
 		in->reg = op == 0xa0 ? SEG_FS : SEG_GS;
 		return INSN_PUSH_SEG;
-	case 0xa1: case 0xa9:
+	case 0xa1:
+	case 0xa9:
 		in->reg = op == 0xa1 ? SEG_FS : SEG_GS;
 		return INSN_POP_SEG;
 	case 0xa2:
@@ -238,7 +289,7 @@ static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 	case 0xae:
 		modrm(c, in, rex);
 		if (rep && in->has_mem && (in->reg & 7) == 6)
-			return INSN_UNSUPPORTED;	/* clrssbsy */
+			return INSN_UNSUPPORTED; /* clrssbsy */
 		if (!rep || in->has_mem || (in->reg & 7) > 3)
 			return INSN_NONE;
 		return INSN_RDFSBASE + (in->reg & 7);
@@ -264,9 +315,8 @@ long insn_decode(const u8 *p, unsigned max, struct insn *in)
 		else if (op == 0xf3 || op == 0xf2) {
 			in->rep = true;
 			c.last_rep = op;
-		}
-		else if (op == 0xf0 || op == 0x2e || op == 0x3e || op == 0x26 ||
-			 op == 0x36)
+		} else if (op == 0xf0 || op == 0x2e || op == 0x3e ||
+			   op == 0x26 || op == 0x36)
 			;
 		else if (op == 0x64 || op == 0x65)
 			in->mem.seg = op == 0x64 ? SEG_FS : SEG_GS;
@@ -275,38 +325,67 @@ long insn_decode(const u8 *p, unsigned max, struct insn *in)
 		if (c.pos >= 15)
 			return -1;
 	}
-	if ((op & 0xf0) == 0x40) {	/* REX must come last (Vol. 2A 2.2.1) */
+	if ((op & 0xf0) == 0x40) { /* REX must come last (Vol. 2A 2.2.1) */
 		rex = op;
 		op = next(&c);
 	}
 	in->opsize = rex & 8 ? 8 : opsize16 ? 2 : 4;
 	switch (op) {
-	case 0xfa: in->kind = INSN_CLI; break;
-	case 0xfb: in->kind = INSN_STI; break;
-	case 0x9c: in->kind = INSN_PUSHF; in->opsize = opsize16 ? 2 : 8; break;
-	case 0x9d: in->kind = INSN_POPF; in->opsize = opsize16 ? 2 : 8; break;
-	case 0xf4: in->kind = INSN_HLT; break;
-	case 0xcd: in->kind = INSN_INT_N; in->port = next(&c); break;
-	case 0xcf: in->kind = INSN_IRET; break;
-	case 0xca: case 0xcb: in->kind = INSN_LRET;
+	case 0xfa:
+		in->kind = INSN_CLI;
+		break;
+	case 0xfb:
+		in->kind = INSN_STI;
+		break;
+	case 0x9c:
+		in->kind = INSN_PUSHF;
+		in->opsize = opsize16 ? 2 : 8;
+		break;
+	case 0x9d:
+		in->kind = INSN_POPF;
+		in->opsize = opsize16 ? 2 : 8;
+		break;
+	case 0xf4:
+		in->kind = INSN_HLT;
+		break;
+	case 0xcd:
+		in->kind = INSN_INT_N;
+		in->port = next(&c);
+		break;
+	case 0xcf:
+		in->kind = INSN_IRET;
+		break;
+	case 0xca:
+	case 0xcb:
+		in->kind = INSN_LRET;
 		if (op == 0xca)
 			in->mem.disp = next_le(&c, 2);
 		break;
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+	case 0xe4:
+	case 0xe5:
+	case 0xe6:
+	case 0xe7:
 		in->kind = op < 0xe6 ? INSN_IN : INSN_OUT;
 		in->port_imm = true;
 		in->port = next(&c);
 		in->opsize = op & 1 ? (opsize16 ? 2 : 4) : 1;
 		break;
-	case 0xec: case 0xed: case 0xee: case 0xef:
+	case 0xec:
+	case 0xed:
+	case 0xee:
+	case 0xef:
 		in->kind = op < 0xee ? INSN_IN : INSN_OUT;
 		in->opsize = op & 1 ? (opsize16 ? 2 : 4) : 1;
 		break;
-	case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+	case 0x6c:
+	case 0x6d:
+	case 0x6e:
+	case 0x6f:
 		in->kind = op < 0x6e ? INSN_INS : INSN_OUTS;
 		in->opsize = op & 1 ? (opsize16 ? 2 : 4) : 1;
 		break;
-	case 0x8c: case 0x8e:
+	case 0x8c:
+	case 0x8e:
 		modrm(&c, in, rex);
 		in->reg &= 7;
 		if (in->reg > SEG_GS)

@@ -10,7 +10,7 @@
 #include "vmm.h"
 
 /* x86 register number -> index in struct vcpu_regs (as u64 array). */
-static const u8 reg_index[16] = { 0, 2, 3, 1, 16, 6, 4, 5,
+static const u8 reg_index[16] = { 0, 2, 3, 1,  16, 6,  4,  5,
 				  7, 8, 9, 10, 11, 12, 13, 14 };
 
 static u64 *gpr(struct vcpu_regs *r, unsigned n)
@@ -55,8 +55,8 @@ static u64 effective_address(struct vcpu *v, struct vcpu_regs *r,
 	return ea;
 }
 
-static void noreturn
-memory_fault(struct vcpu *v, struct vcpu_regs *r, u64 start, u64 va, bool w)
+static void noreturn memory_fault(struct vcpu *v, struct vcpu_regs *r,
+				  u64 start, u64 va, bool w)
 {
 	v->cr2 = va;
 	r->rip = start;
@@ -89,18 +89,18 @@ static u64 rm_read(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 	return val;
 }
 
-static void rm_write(struct vcpu *v, struct vcpu_regs *r,
-		     const struct insn *in, u64 start, unsigned size, u64 val)
+static void rm_write(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
+		     u64 start, unsigned size, u64 val)
 {
 	if (!in->has_mem)
 		set_gpr(r, in->rm, size, val);
 	else
-		mem_write(v, r, start, effective_address(v, r, in, start),
-			  &val, size);
+		mem_write(v, r, start, effective_address(v, r, in, start), &val,
+			  size);
 }
 
-static void noreturn
-general_protection(struct vcpu *v, struct vcpu_regs *r, u64 start)
+static void noreturn general_protection(struct vcpu *v, struct vcpu_regs *r,
+					u64 start)
 {
 	r->rip = start;
 	inject_exception(v, r, VEC_GP, true, 0);
@@ -203,7 +203,8 @@ static void descriptor_table(struct vcpu *v, struct vcpu_regs *r,
 {
 	u64 ea = effective_address(v, r, in, start);
 	struct dtr *t = in->kind == INSN_LGDT || in->kind == INSN_SGDT ?
-			&v->gdtr : &v->idtr;
+				&v->gdtr :
+				&v->idtr;
 	u8 raw[10];
 
 	if (in->kind == INSN_LGDT || in->kind == INSN_LIDT) {
@@ -348,21 +349,31 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 		v->kernel_gs_base = val;
 		cpu_load_gs_base(v);
 		return;
-	case INSN_IN: case INSN_OUT: case INSN_INS: case INSN_OUTS:
+	case INSN_IN:
+	case INSN_OUT:
+	case INSN_INS:
+	case INSN_OUTS:
 		port_io(v, r, in, start);
 		return;
-	case INSN_RDMSR: case INSN_WRMSR: case INSN_WRMSRNS:
+	case INSN_RDMSR:
+	case INSN_WRMSR:
+	case INSN_WRMSRNS:
 		msr_access(v, r, in, start);
 		return;
 	case INSN_CPUID:
 		counters[CNT_CPUID]++;
 		cpu_cpuid(v, r);
 		return;
-	case INSN_MOV_FROM_CR: case INSN_MOV_TO_CR:
-	case INSN_MOV_FROM_DR: case INSN_MOV_TO_DR:
+	case INSN_MOV_FROM_CR:
+	case INSN_MOV_TO_CR:
+	case INSN_MOV_FROM_DR:
+	case INSN_MOV_TO_DR:
 		special_registers(v, r, in, start);
 		return;
-	case INSN_LGDT: case INSN_LIDT: case INSN_SGDT: case INSN_SIDT:
+	case INSN_LGDT:
+	case INSN_LIDT:
+	case INSN_SGDT:
+	case INSN_SIDT:
 		descriptor_table(v, r, in, start);
 		return;
 	case INSN_LLDT:
@@ -371,9 +382,12 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 	case INSN_LTR:
 		load_task_register(v, r, start, rm_read(v, r, in, start, 2));
 		return;
-	case INSN_SLDT: case INSN_STR: case INSN_SMSW:
+	case INSN_SLDT:
+	case INSN_STR:
+	case INSN_SMSW:
 		val = in->kind == INSN_SLDT ? v->ldtr :
-		      in->kind == INSN_STR ? v->tr : v->cr0;
+		      in->kind == INSN_STR  ? v->tr :
+					      v->cr0;
 		rm_write(v, r, in, start, in->has_mem ? 2 : in->opsize, val);
 		return;
 	case INSN_LMSW:
@@ -389,8 +403,12 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 	case INSN_INVPCID:
 		softtlb_flush_all(true);
 		return;
-	case INSN_WBINVD: case INSN_INVD: case INSN_MONITOR: case INSN_MWAIT:
-	case INSN_STAC: case INSN_CLAC:
+	case INSN_WBINVD:
+	case INSN_INVD:
+	case INSN_MONITOR:
+	case INSN_MWAIT:
+	case INSN_STAC:
+	case INSN_CLAC:
 		return;
 	case INSN_MOV_TO_SEG:
 		load_segment(v, in->reg, rm_read(v, r, in, start, 2));
@@ -405,8 +423,11 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 	case INSN_POP_SEG:
 		load_segment(v, in->reg, stack_pop(v, r, start, 8));
 		return;
-	case INSN_LAR: case INSN_LSL: case INSN_VERR: case INSN_VERW:
-		r->rflags &= ~0x40ul;	/* ZF = 0: no access to descriptors */
+	case INSN_LAR:
+	case INSN_LSL:
+	case INSN_VERR:
+	case INSN_VERW:
+		r->rflags &= ~0x40ul; /* ZF = 0: no access to descriptors */
 		return;
 	case INSN_XSETBV:
 		/* One XCR0 for all threads: the microkernel's (cpu_state.c) */
@@ -432,11 +453,13 @@ void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
 		return;
 	case INSN_LRET:
 		val = stack_pop(v, r, start, in->opsize == 8 ? 8 : 4);
-		v->sel[SEG_CS] = stack_pop(v, r, start, in->opsize == 8 ? 8 : 4);
+		v->sel[SEG_CS] =
+			stack_pop(v, r, start, in->opsize == 8 ? 8 : 4);
 		r->rsp += (u16)in->mem.disp;
 		r->rip = val;
 		return;
-	case INSN_FAR_JMP: case INSN_FAR_CALL:
+	case INSN_FAR_JMP:
+	case INSN_FAR_CALL:
 		far_transfer(v, r, in, start);
 		return;
 	case INSN_LOAD_FAR_PTR: {

@@ -7,7 +7,7 @@
  */
 #include "vmm.h"
 
-#include <arch/paging.h>	/* PTE bits (Intel SDM Vol. 3A 4.5) */
+#include <arch/paging.h> /* PTE bits (Intel SDM Vol. 3A 4.5) */
 
 bool gpa_is_ram(u64 gpa, u64 len)
 {

@@ -19,8 +19,7 @@ static u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 	return val;
 }
 
-void noreturn guest_resume(struct vcpu *v,
-					    struct vcpu_regs *r)
+void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 {
 	struct vcpu_state *st = v->state;
 	bool user = v->cpl == 3;
@@ -65,9 +64,8 @@ bool irq_deliverable(struct vcpu *v)
 	return true;
 }
 
-static void noreturn
-deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
-	u64 error)
+static void noreturn deliver(struct vcpu *v, struct vcpu_regs *r,
+			     unsigned vector, bool has_error, u64 error)
 {
 	u8 gate[16];
 	u64 handler, sp, frame[6];
@@ -76,12 +74,14 @@ deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
 
 	if (vector * 16 + 15 > v->idtr.limit ||
 	    guest_read(v->idtr.base + vector * 16, gate, 16))
-		vmm_fatal("vector %u beyond the guest's IDT (rip %lx): triple fault",
-			  vector, r->rip);
+		vmm_fatal(
+			"vector %u beyond the guest's IDT (rip %lx): triple fault",
+			vector, r->rip);
 	type = gate[5] & 0x1f;
 	if (!(gate[5] & 0x80) || (type != 0xe && type != 0xf))
-		vmm_fatal("vector %u: no present gate in the guest's IDT (rip %lx)",
-			  vector, r->rip);
+		vmm_fatal(
+			"vector %u: no present gate in the guest's IDT (rip %lx)",
+			vector, r->rip);
 	handler = gate[0] | (u64)gate[1] << 8 | (u64)gate[6] << 16 |
 		  (u64)gate[7] << 24;
 	handler |= (u64)(gate[8] | gate[9] << 8 | gate[10] << 16) << 32 |
@@ -109,7 +109,7 @@ deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
 		v->cpl = 0;
 		v->sel[SEG_SS] = 0;
 	}
-	if (type == 0xe)	/* interrupt gate: IF off (Vol. 3A 6.12.1.3) */
+	if (type == 0xe) /* interrupt gate: IF off (Vol. 3A 6.12.1.3) */
 		vcpu_set_if(v, false);
 	r->rip = handler;
 	r->rsp = sp;
@@ -117,9 +117,8 @@ deliver(struct vcpu *v, struct vcpu_regs *r, unsigned vector, bool has_error,
 	guest_resume(v, r);
 }
 
-void noreturn
-inject_exception(struct vcpu *v, struct vcpu_regs *r, unsigned vector,
-		 bool has_error, u64 error)
+void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
+			       unsigned vector, bool has_error, u64 error)
 {
 	if (vector == VEC_PF && v->cpl == 3)
 		error |= PFE_U;
@@ -133,8 +132,7 @@ void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
 	deliver(v, r, vector, false, 0);
 }
 
-void noreturn inject_irq_or_resume(struct vcpu *v,
-						    struct vcpu_regs *r)
+void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r)
 {
 	if ((v->cpl == 3 || vcpu_if(v)) && irq_deliverable(v)) {
 		int vector = pic_pending_vector();
@@ -145,8 +143,7 @@ void noreturn inject_irq_or_resume(struct vcpu *v,
 	guest_resume(v, r);
 }
 
-void noreturn emulate_iret(struct vcpu *v,
-					    struct vcpu_regs *r)
+void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
 {
 	u64 f[5];
 
@@ -165,8 +162,7 @@ void noreturn emulate_iret(struct vcpu *v,
 	inject_irq_or_resume(v, r);
 }
 
-void noreturn emulate_sysret(struct vcpu *v,
-					      struct vcpu_regs *r)
+void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
 {
 	r->rip = r->rcx;
 	r->rflags = r->r11;
@@ -180,8 +176,7 @@ void noreturn emulate_sysret(struct vcpu *v,
  * begins with a SWAPGS site; doing it here keeps even that one from
  * running on the user's stack.
  */
-void noreturn emulate_syscall(struct vcpu *v,
-					       struct vcpu_regs *r)
+void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
 {
 	const struct site *s = site_lookup(v->lstar);
 

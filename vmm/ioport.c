@@ -6,7 +6,7 @@
  */
 #include "vmm.h"
 
-#define MAX_HANDLERS	32
+#define MAX_HANDLERS 32
 
 static const struct ioport_handler *handlers[MAX_HANDLERS];
 static unsigned nr_handlers;
@@ -68,11 +68,11 @@ void vmmctl_init(void);
 
 void devices_init(void)
 {
-	pic_init();	/* 8259 pair: every other device's interrupts */
-	pit_init();	/* 8254: the timer tick and TSC calibration */
-	uart_init();	/* 16550 at 0x3f8: the console */
-	rtc_init();	/* MC146818 CMOS clock */
-	pci_init();	/* configuration space: a host bridge, nothing else */
-	board_init();	/* port 0x80, the resets */
-	vmmctl_init();	/* the guest's requests (module sites) */
+	pic_init();    /* 8259 pair: every other device's interrupts */
+	pit_init();    /* 8254: the timer tick and TSC calibration */
+	uart_init();   /* 16550 at 0x3f8: the console */
+	rtc_init();    /* MC146818 CMOS clock */
+	pci_init();    /* configuration space: a host bridge, nothing else */
+	board_init();  /* port 0x80, the resets */
+	vmmctl_init(); /* the guest's requests (module sites) */
 }

@@ -19,22 +19,22 @@
 #include "vmm.h"
 #include <abi/elf64.h>
 
-#define BOOT_GDT	0x6000ul
-#define ZERO_PAGE	0x7000ul
-#define CMDLINE		0x8000ul
-#define CMDLINE_MAX	2048
-#define BOOT_PML4	0x9000ul
+#define BOOT_GDT 0x6000ul
+#define ZERO_PAGE 0x7000ul
+#define CMDLINE 0x8000ul
+#define CMDLINE_MAX 2048
+#define BOOT_PML4 0x9000ul
 
-#define E820_RAM	1
-#define E820_RESERVED	2
+#define E820_RAM 1
+#define E820_RESERVED 2
 
 static const struct elf64_ehdr *kernel;
 static u64 kernel_size;
 
 static const struct elf64_shdr *section(const char *name)
 {
-	const struct elf64_shdr *sh = (const void *)((u8 *)kernel +
-						     kernel->shoff);
+	const struct elf64_shdr *sh =
+		(const void *)((u8 *)kernel + kernel->shoff);
 	const char *names;
 
 	if (kernel->shoff + (u64)kernel->shnum * sizeof(*sh) > kernel_size ||
@@ -51,8 +51,8 @@ static const struct elf64_shdr *section(const char *name)
 /* Guest memory holding kernel virtual range [va, va+len), or NULL. */
 static u8 *kernel_bytes(u64 va, u64 len)
 {
-	const struct elf64_phdr *ph = (const void *)((u8 *)kernel +
-						     kernel->phoff);
+	const struct elf64_phdr *ph =
+		(const void *)((u8 *)kernel + kernel->phoff);
 
 	for (unsigned i = 0; i < kernel->phnum; i++) {
 		if (ph[i].type != ELF_PT_LOAD || va < ph[i].vaddr ||
@@ -73,8 +73,8 @@ static bool in_replacements(u64 va)
 
 static long load_segments(void)
 {
-	const struct elf64_phdr *ph = (const void *)((u8 *)kernel +
-						     kernel->phoff);
+	const struct elf64_phdr *ph =
+		(const void *)((u8 *)kernel + kernel->phoff);
 
 	for (unsigned i = 0; i < kernel->phnum; i++) {
 		if (ph[i].type != ELF_PT_LOAD)
@@ -112,8 +112,8 @@ static void e820_add(unsigned *n, u64 addr, u64 size, u32 type)
 static void boot_params(const struct vm_module *initrd,
 			const struct vm_module *cmdline)
 {
-	u64 len = cmdline->size < CMDLINE_MAX - 1 ? cmdline->size
-						  : CMDLINE_MAX - 1;
+	u64 len = cmdline->size < CMDLINE_MAX - 1 ? cmdline->size :
+						    CMDLINE_MAX - 1;
 	unsigned n = 0;
 	char *cl = gpa_ptr(CMDLINE);
 
@@ -125,21 +125,21 @@ static void boot_params(const struct vm_module *initrd,
 	e820_add(&n, 0, 0x9fc00, E820_RAM);
 	e820_add(&n, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
 	e820_add(&n, 0x100000, vm.ram_size - 0x100000, E820_RAM);
-	put(ZERO_PAGE + 0x1e8, 1, n);			/* e820_entries */
-	put(ZERO_PAGE + 0x1fe, 2, 0xaa55);		/* boot_flag */
-	put(ZERO_PAGE + 0x202, 4, 0x53726448);		/* "HdrS" */
-	put(ZERO_PAGE + 0x206, 2, 0x020f);		/* version */
-	put(ZERO_PAGE + 0x210, 1, 0xff);		/* type_of_loader */
-	put(ZERO_PAGE + 0x211, 1, 1);			/* LOADED_HIGH */
-	put(ZERO_PAGE + 0x228, 4, CMDLINE);		/* cmd_line_ptr */
-	put(ZERO_PAGE + 0x238, 4, CMDLINE_MAX - 1);	/* cmdline_size */
+	put(ZERO_PAGE + 0x1e8, 1, n);		    /* e820_entries */
+	put(ZERO_PAGE + 0x1fe, 2, 0xaa55);	    /* boot_flag */
+	put(ZERO_PAGE + 0x202, 4, 0x53726448);	    /* "HdrS" */
+	put(ZERO_PAGE + 0x206, 2, 0x020f);	    /* version */
+	put(ZERO_PAGE + 0x210, 1, 0xff);	    /* type_of_loader */
+	put(ZERO_PAGE + 0x211, 1, 1);		    /* LOADED_HIGH */
+	put(ZERO_PAGE + 0x228, 4, CMDLINE);	    /* cmd_line_ptr */
+	put(ZERO_PAGE + 0x238, 4, CMDLINE_MAX - 1); /* cmdline_size */
 	if (initrd->size) {
 		u64 at = (vm.ram_size - initrd->size) & ~0xffffful;
 
 		memcpy(gpa_ptr(at), (const void *)initrd->addr, initrd->size);
-		put(ZERO_PAGE + 0x218, 4, at);		/* ramdisk_image */
+		put(ZERO_PAGE + 0x218, 4, at); /* ramdisk_image */
 		put(ZERO_PAGE + 0x21c, 4, initrd->size);
-		put(ZERO_PAGE + 0x0c0, 4, at >> 32);	/* ext_ramdisk_image */
+		put(ZERO_PAGE + 0x0c0, 4, at >> 32); /* ext_ramdisk_image */
 		put(ZERO_PAGE + 0x0c4, 4, initrd->size >> 32);
 	}
 }
@@ -149,8 +149,8 @@ static void boot_tables(struct vcpu *v)
 {
 	memset(gpa_ptr(BOOT_GDT), 0, 4096);
 	memset(gpa_ptr(BOOT_PML4), 0, 3 * 4096);
-	put(BOOT_GDT + 0x10, 8, 0x00af9b000000fffful);	/* 64-bit code */
-	put(BOOT_GDT + 0x18, 8, 0x00cf93000000fffful);	/* data */
+	put(BOOT_GDT + 0x10, 8, 0x00af9b000000fffful); /* 64-bit code */
+	put(BOOT_GDT + 0x18, 8, 0x00cf93000000fffful); /* data */
 	v->gdtr.base = BOOT_GDT;
 	v->gdtr.limit = 0x1f;
 	put(BOOT_PML4, 8, (BOOT_PML4 + 0x1000) | 3);
@@ -169,8 +169,9 @@ long loader_load(struct vcpu *v, struct vcpu_regs *r)
 
 	kernel = (const void *)m[VM_MOD_KERNEL].addr;
 	kernel_size = m[VM_MOD_KERNEL].size;
-	if (kernel_size < sizeof(*kernel) || memcmp(kernel->ident, "\177ELF", 4) ||
-	    kernel->ident[4] != 2 || kernel->machine != ELF_MACHINE_X86_64) {
+	if (kernel_size < sizeof(*kernel) ||
+	    memcmp(kernel->ident, "\177ELF", 4) || kernel->ident[4] != 2 ||
+	    kernel->machine != ELF_MACHINE_X86_64) {
 		printf("vmm: the kernel module is no x86-64 ELF file (a vmlinux, not a bzImage, is needed)\n");
 		return -1;
 	}
@@ -190,7 +191,7 @@ long loader_load(struct vcpu *v, struct vcpu_regs *r)
 	boot_params(&m[VM_MOD_INITRD], &m[VM_MOD_CMDLINE]);
 	boot_tables(v);
 	memset(r, 0, sizeof(*r));
-	r->rip = kernel->entry;		/* physical: startup_64 */
+	r->rip = kernel->entry; /* physical: startup_64 */
 	r->rsi = ZERO_PAGE;
 	r->rsp = ZERO_PAGE - 16;
 	r->rflags = RFLAGS_FIXED;

@@ -19,10 +19,15 @@ struct vcpu *vcpu_current(void)
 }
 
 static const char *const counter_names[CNT_COUNT] = {
-	"site_calls", "trap_emulations", "upcalls", "page_faults",
-	"tlb_fills", "guest_page_faults", "syscalls", "irqs",
-	"space_switches", "tlb_flushes", "ioport", "msr", "cpuid", "cr",
-	"iret", "hlt", "ticks_dropped", "module_sites",
+	"site_calls",	  "trap_emulations",
+	"upcalls",	  "page_faults",
+	"tlb_fills",	  "guest_page_faults",
+	"syscalls",	  "irqs",
+	"space_switches", "tlb_flushes",
+	"ioport",	  "msr",
+	"cpuid",	  "cr",
+	"iret",		  "hlt",
+	"ticks_dropped",  "module_sites",
 	"tlb_prefills",
 };
 
@@ -117,7 +122,7 @@ void vmm_main(void)
 	if (vm.boot->magic != VM_BOOT_MAGIC)
 		vmm_stop(1, "no VM boot information from the root task");
 	vm.ram_size = vm.boot->ram_size;
-	if (vm.boot->vm_index) {	/* VM 0's lines stay as the guest wrote them */
+	if (vm.boot->vm_index) { /* VM 0's lines stay as the guest wrote them */
 		char prefix[16];
 
 		snprintf(prefix, sizeof(prefix), "vm%lu| ", vm.boot->vm_index);

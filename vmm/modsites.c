@@ -25,8 +25,8 @@
 #include "vmm.h"
 #include <guest/vmmctl.h>
 
-#define MAX_MODULE_RECORDS	2048
-#define MAX_SITE_LEN		64
+#define MAX_MODULE_RECORDS 2048
+#define MAX_SITE_LEN 64
 
 static struct record recs[MAX_MODULE_RECORDS];
 static bool left[MAX_MODULE_RECORDS];
@@ -55,13 +55,12 @@ static long site_copy(u64 va, u8 *buf, u64 len, bool write)
 	return 0;
 }
 
-static void fail(struct vmmctl_request *req, int err, u64 site,
-		 const char *why)
+static void fail(struct vmmctl_request *req, int err, u64 site, const char *why)
 {
 	req->status = -err;
 	req->bad_site = site;
-	printf("vmm: module %s: %s%s%lx\n", req->name, why,
-	       site ? " at " : "", site);
+	printf("vmm: module %s: %s%s%lx\n", req->name, why, site ? " at " : "",
+	       site);
 }
 
 /* The request's records, sorted, zero records (padding) dropped. */

@@ -25,7 +25,6 @@
  */
 #include "vmm.h"
 
-
 static struct site sites[MAX_SITES];
 static u64 nr_sites, nr_inline, nr_left;
 
@@ -69,7 +68,8 @@ static unsigned nop_length(const u8 *p, unsigned max)
 	rm = p[n + 2] & 7;
 	len = n + 3 + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
 	if (mod != 3 && rm == 4)
-		len += 1 + (mod == 0 && n + 3 < max && (p[n + 3] & 7) == 5 ? 4 : 0);
+		len += 1 +
+		       (mod == 0 && n + 3 < max && (p[n + 3] & 7) == 5 ? 4 : 0);
 	else if (mod == 0 && rm == 5)
 		len += 4;
 	return len <= max ? len : 0;
@@ -154,7 +154,7 @@ static long rewrite_inline_cli(u8 *p, const struct site *s)
 
 	if (!rel32(s->va + 7, vif, &d))
 		return -1;
-	p[0] = 0xc6;		/* movb $imm8, disp32(%rip) */
+	p[0] = 0xc6; /* movb $imm8, disp32(%rip) */
 	p[1] = 0x05;
 	put32(p + 2, (u32)d);
 	p[6] = 0;
@@ -170,7 +170,7 @@ static long rewrite_jump(u8 *p, const struct site *s, u64 index)
 
 	if (!t || !rel32(s->va + 5, t, &d))
 		return -1;
-	p[0] = 0xe9;		/* jmp thunk */
+	p[0] = 0xe9; /* jmp thunk */
 	put32(p + 1, (u32)d);
 	nop_fill(p + 5, s->len - 5);
 	return 0;
@@ -189,7 +189,8 @@ long site_replace(u8 *p, const struct site *s, u64 index)
 		return -1;
 	}
 	if (s->insn.kind == INSN_CLI && s->len >= 7 ?
-	    rewrite_inline_cli(p, s) : rewrite_jump(p, s, index)) {
+		    rewrite_inline_cli(p, s) :
+		    rewrite_jump(p, s, index)) {
 		printf("vmm: site %lx is out of rel32 reach of the VMM at %lx\n",
 		       s->va, VMM_BASE);
 		return -1;
@@ -245,7 +246,7 @@ bool sites_in_kernel(u64 start, u64 end)
 {
 	u64 lo = 0, hi = nr_sites;
 
-	while (lo < hi) {	/* the first site ending after start */
+	while (lo < hi) { /* the first site ending after start */
 		u64 mid = (lo + hi) / 2;
 
 		if (sites[mid].va + sites[mid].len <= start)
@@ -300,7 +301,8 @@ long rewrite_sites(const u64 *raw, u64 nr, u8 *(*map)(u64 va, u64 len),
 			return -1;
 		}
 		if (i && start < rec[2 * i - 1]) {
-			printf("vmm: .afterburn records overlap at %lx\n", start);
+			printf("vmm: .afterburn records overlap at %lx\n",
+			       start);
 			return -1;
 		}
 		s->va = start;
@@ -312,7 +314,7 @@ long rewrite_sites(const u64 *raw, u64 nr, u8 *(*map)(u64 va, u64 len),
 			return -1;
 		}
 		if (leave(start)) {
-			s->len = 0;	/* the slot stays free */
+			s->len = 0; /* the slot stays free */
 			nr_left++;
 			continue;
 		}

@@ -26,7 +26,7 @@ void site_dispatch(u64 executing_at)
 		softtlb_drop_alias();
 	r->rip = start + s->len;
 	emulate(v, r, &s->insn, start);
-	if (s->fused.kind != INSN_NONE)	/* inside sti's interrupt shadow */
+	if (s->fused.kind != INSN_NONE) /* inside sti's interrupt shadow */
 		emulate(v, r, &s->fused, start + s->insn.len);
 	if (vcpu_if(v) && irq_deliverable(v))
 		inject_irq_or_resume(v, r);

@@ -27,9 +27,9 @@
 #include "vmm.h"
 #include <arch/paging.h>
 
-#define USER_END	0x0000800000000000ul
-#define KERNEL_HALF	0xffff880000000000ul	/* after the microkernel */
-#define TOP_PAGE	0xfffffffffffff000ul
+#define USER_END 0x0000800000000000ul
+#define KERNEL_HALF 0xffff880000000000ul /* after the microkernel */
+#define TOP_PAGE 0xfffffffffffff000ul
 
 bool vmm_reserved(u64 va)
 {
@@ -41,7 +41,7 @@ bool vmm_reserved(u64 va)
 	       va < VMM_ALIAS_BASE + (VMM_END - VMM_BASE);
 }
 
-#define FAULT_AROUND	16	/* pages, a power of two <= 512 */
+#define FAULT_AROUND 16 /* pages, a power of two <= 512 */
 
 static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
@@ -56,8 +56,7 @@ static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
  * The used neighbours of the 4 KiB page at va in w's page table, mapped
  * in runs of guest-physically contiguous pages with equal rights.
  */
-static void fault_around(u64 task, u64 va, const struct gpt_walk *w,
-			 bool user)
+static void fault_around(u64 task, u64 va, const struct gpt_walk *w, bool user)
 {
 	u64 *table = (u64 *)((u64)w->entries[3] & ~4095ul);
 	unsigned first = (va >> 12) & 511 & ~(FAULT_AROUND - 1);
@@ -65,7 +64,7 @@ static void fault_around(u64 task, u64 va, const struct gpt_walk *w,
 	u64 run_gpa = 0, run_va = 0, run_n = 0, upper = PTE_W | PTE_U;
 	unsigned run_rights = 0;
 
-	for (unsigned l = 0; l < 3; l++)	/* the levels above the table */
+	for (unsigned l = 0; l < 3; l++) /* the levels above the table */
 		upper &= *w->entries[l] | PTE_NX;
 	for (unsigned l = 0; l < 3; l++)
 		upper |= *w->entries[l] & PTE_NX;
@@ -84,8 +83,8 @@ static void fault_around(u64 task, u64 va, const struct gpt_walk *w,
 		if (use) {
 			if (!((pte | upper) & PTE_NX))
 				rights |= MAP_X;
-			if ((upper & PTE_W) && (pte & (PTE_W | PTE_D)) ==
-			    (PTE_W | PTE_D))
+			if ((upper & PTE_W) &&
+			    (pte & (PTE_W | PTE_D)) == (PTE_W | PTE_D))
 				rights |= MAP_W;
 		}
 		if (run_n && (!use || rights != run_rights ||

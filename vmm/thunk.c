@@ -44,9 +44,9 @@ extern u64 site_index;
 
 struct code {
 	u8 *p;
-	u64 va;		/* where p[0] runs */
+	u64 va; /* where p[0] runs */
 	unsigned n;
-	bool bad;	/* a target was out of rel32 reach */
+	bool bad; /* a target was out of rel32 reach */
 };
 
 static void b(struct code *c, unsigned n, const u8 *bytes)
@@ -75,42 +75,41 @@ static void rel(struct code *c, u64 target, unsigned tail)
 
 static void entering(struct code *c, u64 index)
 {
-	B(c, 0xc7, 0x05);		/* movl $index, site_index(%rip) */
+	B(c, 0xc7, 0x05); /* movl $index, site_index(%rip) */
 	rel(c, (u64)&site_index, 4);
 	put32(c, (u32)index);
-	B(c, 0xe9);			/* jmp vmm_site_entry */
+	B(c, 0xe9); /* jmp vmm_site_entry */
 	rel(c, (u64)vmm_site_entry, 0);
 }
 
 static void fast_pushf(struct code *c, u64 vif, u64 end)
 {
-	B(c, 0x9c, 0x9c);		/* pushfq; pushfq */
-	B(c, 0x80, 0x3d);		/* cmpb $0, vif(%rip) */
+	B(c, 0x9c, 0x9c); /* pushfq; pushfq */
+	B(c, 0x80, 0x3d); /* cmpb $0, vif(%rip) */
 	rel(c, vif, 1);
 	B(c, 0x00);
-	B(c, 0x75, 0x05);		/* jne 1f */
-	B(c, 0x80, 0x64, 0x24, 0x09, (u8)~(RFLAGS_IF >> 8));
-					/* andb $~2, 9(%rsp) */
-	B(c, 0x9d);			/* 1: popfq */
-	B(c, 0xe9);			/* jmp end */
+	B(c, 0x75, 0x05); /* jne 1f */
+	B(c, 0x80, 0x64, 0x24, 0x09, (u8) ~(RFLAGS_IF >> 8));
+	/* andb $~2, 9(%rsp) */
+	B(c, 0x9d); /* 1: popfq */
+	B(c, 0xe9); /* jmp end */
 	rel(c, end, 0);
 }
 
-static void fast_sti(struct code *c, u64 vif, u64 pending, u64 end,
-		     u64 index)
+static void fast_sti(struct code *c, u64 vif, u64 pending, u64 end, u64 index)
 {
-	B(c, 0xc6, 0x05);		/* movb $1, vif(%rip) */
+	B(c, 0xc6, 0x05); /* movb $1, vif(%rip) */
 	rel(c, vif, 1);
 	B(c, 0x01);
-	B(c, 0x9c);			/* pushfq */
-	B(c, 0x48, 0x83, 0x3d);		/* cmpq $0, pending(%rip) */
+	B(c, 0x9c);		/* pushfq */
+	B(c, 0x48, 0x83, 0x3d); /* cmpq $0, pending(%rip) */
 	rel(c, pending, 1);
 	B(c, 0x00);
-	B(c, 0x75, 0x06);		/* jne 1f */
-	B(c, 0x9d);			/* popfq */
-	B(c, 0xe9);			/* jmp end */
+	B(c, 0x75, 0x06); /* jne 1f */
+	B(c, 0x9d);	  /* popfq */
+	B(c, 0xe9);	  /* jmp end */
 	rel(c, end, 0);
-	B(c, 0x9d);			/* 1: popfq */
+	B(c, 0x9d); /* 1: popfq */
 	entering(c, index);
 }
 
@@ -125,9 +124,9 @@ static void load_reg(struct code *c, u64 from, unsigned reg, unsigned size)
 	if (rex != 0x40)
 		B(c, rex);
 	if (size == 4)
-		B(c, 0x0f, 0xb7, modrm);	/* movzwl */
+		B(c, 0x0f, 0xb7, modrm); /* movzwl */
 	else
-		B(c, 0x8b, modrm);		/* mov */
+		B(c, 0x8b, modrm); /* mov */
 	rel(c, from, 0);
 }
 
@@ -135,18 +134,18 @@ static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
 {
 	static u64 scratch;
 
-	B(c, 0x48, 0x89, 0x05);		/* mov %rax, scratch */
+	B(c, 0x48, 0x89, 0x05); /* mov %rax, scratch */
 	rel(c, (u64)&scratch, 0);
-	B(c, 0x48, 0x8b, 0x05);		/* mov kernel_gs_base, %rax */
+	B(c, 0x48, 0x8b, 0x05); /* mov kernel_gs_base, %rax */
 	rel(c, (u64)&v->kernel_gs_base, 0);
-	B(c, 0x48, 0x87, 0x05);		/* xchg %rax, gs_base */
+	B(c, 0x48, 0x87, 0x05); /* xchg %rax, gs_base */
 	rel(c, (u64)&v->gs_base, 0);
-	B(c, 0x48, 0x89, 0x05);		/* mov %rax, kernel_gs_base */
+	B(c, 0x48, 0x89, 0x05); /* mov %rax, kernel_gs_base */
 	rel(c, (u64)&v->kernel_gs_base, 0);
-	B(c, 0x48, 0x8b, 0x05);		/* mov gs_base, %rax */
+	B(c, 0x48, 0x8b, 0x05); /* mov gs_base, %rax */
 	rel(c, (u64)&v->gs_base, 0);
-	B(c, 0xf3, 0x48, 0x0f, 0xae, 0xd8);	/* wrgsbase %rax */
-	B(c, 0x48, 0x8b, 0x05);		/* mov scratch, %rax */
+	B(c, 0xf3, 0x48, 0x0f, 0xae, 0xd8); /* wrgsbase %rax */
+	B(c, 0x48, 0x8b, 0x05);		    /* mov scratch, %rax */
 	rel(c, (u64)&scratch, 0);
 	B(c, 0xe9);
 	rel(c, end, 0);
@@ -156,11 +155,12 @@ static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
 static u64 fast_load_source(struct vcpu *v, const struct insn *in)
 {
 	if (in->kind == INSN_MOV_FROM_CR)
-		return in->reg == 0 ? (u64)&v->cr0 : in->reg == 2 ?
-		       (u64)&v->cr2 : in->reg == 3 ? (u64)&v->cr3 :
-		       in->reg == 4 ? (u64)&v->cr4 : 0;
-	if (in->kind == INSN_MOV_FROM_SEG && !in->has_mem &&
-	    in->reg != SEG_CS)
+		return in->reg == 0 ? (u64)&v->cr0 :
+		       in->reg == 2 ? (u64)&v->cr2 :
+		       in->reg == 3 ? (u64)&v->cr3 :
+		       in->reg == 4 ? (u64)&v->cr4 :
+				      0;
+	if (in->kind == INSN_MOV_FROM_SEG && !in->has_mem && in->reg != SEG_CS)
 		return (u64)&v->sel[in->reg];
 	return 0;
 }
@@ -187,12 +187,13 @@ u64 thunk_build(const struct site *s, u64 index)
 	else if (from) {
 		load_reg(&c, from, s->insn.rm,
 			 s->insn.kind == INSN_MOV_FROM_CR ? 8 :
-			 s->insn.opsize == 2 ? 2 : 4);
+			 s->insn.opsize == 2		  ? 2 :
+							    4);
 		B(&c, 0xe9);
 		rel(&c, end, 0);
 	} else
 		entering(&c, index);
 	while (c.n < THUNK_SIZE)
-		B(&c, 0xcc);		/* int3: never reached */
+		B(&c, 0xcc); /* int3: never reached */
 	return c.bad ? 0 : c.va;
 }

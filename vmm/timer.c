@@ -7,7 +7,7 @@
  */
 #include "vmm.h"
 
-#define TIMER_IDLE_TICKS	10
+#define TIMER_IDLE_TICKS 10
 
 static u64 hz;
 static char timer_stack[8192] __attribute__((aligned(16)));
@@ -18,7 +18,7 @@ u64 tsc_hz(void)
 		u64 per_tick = 0;
 
 		sys_time(&per_tick);
-		hz = per_tick * 1000;	/* one microkernel tick is 1 ms */
+		hz = per_tick * 1000; /* one microkernel tick is 1 ms */
 	}
 	return hz;
 }
@@ -46,13 +46,14 @@ static void noreturn timer_thread(void)
 			ticks = 1;
 		else
 			ticks = (d - now + per_tick - 1) / per_tick;
-		ipc_wait(&m, NULL, ticks);	/* at least 1 */
+		ipc_wait(&m, NULL, ticks); /* at least 1 */
 	}
 }
 
 void timer_start(void)
 {
-	u64 ip = (u64)timer_thread, sp = (u64)(timer_stack + sizeof(timer_stack));
+	u64 ip = (u64)timer_thread,
+	    sp = (u64)(timer_stack + sizeof(timer_stack));
 	long err;
 
 	tsc_hz();

@@ -30,8 +30,8 @@ static bool has_error_code(unsigned vector)
 	       vector == 17 || vector == 21 || vector == 29 || vector == 30;
 }
 
-static void noreturn
-page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr, u64 error)
+static void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr,
+				u64 error)
 {
 	bool user = v->cpl == 3;
 	u64 pf_error;
@@ -52,9 +52,8 @@ page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr, u64 error)
 }
 
 /* #GP or #UD in the guest kernel: a sensitive instruction without site? */
-static void noreturn
-trap_and_emulate(struct vcpu *v, struct vcpu_regs *r, unsigned vector,
-		 u64 error)
+static void noreturn trap_and_emulate(struct vcpu *v, struct vcpu_regs *r,
+				      unsigned vector, u64 error)
 {
 	u8 bytes[15];
 	unsigned n = 0;
@@ -74,8 +73,8 @@ trap_and_emulate(struct vcpu *v, struct vcpu_regs *r, unsigned vector,
 	inject_irq_or_resume(v, r);
 }
 
-static void noreturn
-guest_event(struct vcpu *v, struct vcpu_state *st, struct vcpu_regs *r)
+static void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
+				 struct vcpu_regs *r)
 {
 	unsigned vector = st->vector;
 
@@ -124,10 +123,11 @@ void noreturn upcall_dispatch(struct vcpu_state *st)
 		inject_irq_or_resume(v, &r);
 	}
 	if (st->cause != VCPU_CAUSE_IRQ)
-		vmm_fatal("exception %lu (error %lx, address %lx) in the VMM at %lx",
-			  st->vector, st->error, st->fault_addr, r.rip);
-	v->irq_latched |= __atomic_exchange_n(&st->pending, 0,
-					      __ATOMIC_SEQ_CST);
+		vmm_fatal(
+			"exception %lu (error %lx, address %lx) in the VMM at %lx",
+			st->vector, st->error, st->fault_addr, r.rip);
+	v->irq_latched |=
+		__atomic_exchange_n(&st->pending, 0, __ATOMIC_SEQ_CST);
 	sys_vcpu_resume_flags(CAP_NONE, st->saved_flags & VCPU_F_RESUME_MASK);
 	vmm_fatal("cannot resume the VMM");
 }

@@ -45,7 +45,7 @@ struct rewritten {
 };
 
 static LIST_HEAD(rewritten_modules);
-static DEFINE_MUTEX(lock);	/* the list, the request, the port pair */
+static DEFINE_MUTEX(lock); /* the list, the request, the port pair */
 static struct vmmctl_request request;
 static void __iomem *ports;
 
@@ -74,8 +74,8 @@ static bool find_records(struct module *mod, unsigned long *begin,
 }
 
 /* Ask the VMM; the caller holds lock. Returns the request's status. */
-static int vmm_request(unsigned int op, struct module *mod,
-		       unsigned long begin, unsigned long end)
+static int vmm_request(unsigned int op, struct module *mod, unsigned long begin,
+		       unsigned long end)
 {
 	unsigned long va = (unsigned long)&request;
 
@@ -83,9 +83,10 @@ static int vmm_request(unsigned int op, struct module *mod,
 	request.op = op;
 	request.begin = begin;
 	request.end = end;
-	request.status = -VMMCTL_EINVAL;	/* if nobody answers */
+	request.status = -VMMCTL_EINVAL; /* if nobody answers */
 	strscpy(request.name, mod->name, sizeof(request.name));
-	iowrite32((u32)va, ports + (VMMCTL_PORT_REQ_LO - VMMCTL_PORT_SIGNATURE));
+	iowrite32((u32)va,
+		  ports + (VMMCTL_PORT_REQ_LO - VMMCTL_PORT_SIGNATURE));
 	iowrite32((u32)(va >> 32),
 		  ports + (VMMCTL_PORT_REQ_HI - VMMCTL_PORT_SIGNATURE));
 	return request.status;
@@ -105,7 +106,7 @@ static int rewrite_module(struct module *mod)
 	int status;
 
 	if (!find_records(mod, &begin, &end))
-		return 0;	/* no sensitive instruction in it */
+		return 0; /* no sensitive instruction in it */
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
@@ -124,7 +125,9 @@ static int rewrite_module(struct module *mod)
 		pr_err("module %s: the VMM refused its %lu records: %s (site %llx)\n",
 		       mod->name, (end - begin) / 16,
 		       e > 0 && e < ARRAY_SIZE(errors) && errors[e] ?
-		       errors[e] : "unknown error", request.bad_site);
+			       errors[e] :
+			       "unknown error",
+		       request.bad_site);
 		kfree(r);
 	}
 	mutex_unlock(&lock);
@@ -136,7 +139,8 @@ static void forget_module(struct module *mod)
 	struct rewritten *r, *next;
 
 	mutex_lock(&lock);
-	list_for_each_entry_safe(r, next, &rewritten_modules, link) {
+	list_for_each_entry_safe(r, next, &rewritten_modules, link)
+	{
 		if (r->mod != mod)
 			continue;
 		if (vmm_request(VMMCTL_OP_FORGET, mod, r->begin, r->end))
@@ -180,7 +184,7 @@ static int __init helper_init(void)
 		release_region(VMMCTL_PORT_SIGNATURE, VMMCTL_PORT_COUNT);
 		return 0;
 	}
-	err = rewrite_module(THIS_MODULE);	/* the helper's own, if any */
+	err = rewrite_module(THIS_MODULE); /* the helper's own, if any */
 	if (!err)
 		err = register_module_notifier(&module_nb);
 	if (err) {
@@ -206,4 +210,5 @@ static void __exit helper_exit(void)
 module_init(helper_init);
 module_exit(helper_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Pre-virtualization: module sites rewritten by the in-place VMM");
+MODULE_DESCRIPTION(
+	"Pre-virtualization: module sites rewritten by the in-place VMM");

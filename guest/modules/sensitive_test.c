@@ -40,9 +40,9 @@ static noinline void check_interrupt_flag(void)
 {
 	bool off, on;
 
-	local_irq_disable();		/* cli */
-	off = irqs_disabled();		/* pushf */
-	local_irq_enable();		/* sti */
+	local_irq_disable();   /* cli */
+	off = irqs_disabled(); /* pushf */
+	local_irq_enable();    /* sti */
 	on = !irqs_disabled();
 	check(off, "pushf after cli shows IF clear", native_save_fl());
 	check(on, "pushf after sti shows IF set", native_save_fl());
@@ -66,11 +66,11 @@ static noinline void check_msr_cpuid(void)
 	u64 efer;
 	char vendor[13];
 
-	rdmsrl(MSR_EFER, efer);				/* rdmsr */
+	rdmsrl(MSR_EFER, efer); /* rdmsr */
 	check((efer & (EFER_LME | EFER_LMA | EFER_SCE)) ==
-	      (EFER_LME | EFER_LMA | EFER_SCE), "EFER has LME, LMA, SCE",
-	      efer);
-	cpuid(0, &eax, &ebx, &ecx, &edx);		/* cpuid */
+		      (EFER_LME | EFER_LMA | EFER_SCE),
+	      "EFER has LME, LMA, SCE", efer);
+	cpuid(0, &eax, &ebx, &ecx, &edx); /* cpuid */
 	memcpy(vendor, &ebx, 4);
 	memcpy(vendor + 4, &edx, 4);
 	memcpy(vendor + 8, &ecx, 4);
@@ -84,8 +84,8 @@ static noinline void check_descriptor_tables(void)
 	struct desc_ptr gdt;
 	unsigned long tr;
 
-	native_store_gdt(&gdt);				/* sgdt */
-	tr = native_store_tr();				/* str */
+	native_store_gdt(&gdt); /* sgdt */
+	tr = native_store_tr(); /* str */
 	check(gdt.size == GDT_SIZE - 1, "SGDT shows Linux's GDT limit",
 	      gdt.size);
 	check(tr == GDT_ENTRY_TSS * 8, "STR shows Linux's TSS selector", tr);
@@ -96,9 +96,9 @@ static noinline void check_ports(void)
 	unsigned long flags;
 	unsigned char b;
 
-	spin_lock_irqsave(&rtc_lock, flags);	/* pushf, cli; popf */
-	outb(RTC_REG_B, RTC_PORT(0));		/* out */
-	b = inb(RTC_PORT(1));			/* in */
+	spin_lock_irqsave(&rtc_lock, flags); /* pushf, cli; popf */
+	outb(RTC_REG_B, RTC_PORT(0));	     /* out */
+	b = inb(RTC_PORT(1));		     /* in */
 	spin_unlock_irqrestore(&rtc_lock, flags);
 	check(b != 0xff && (b & RTC_24H), "the RTC answers in 24-hour mode", b);
 	check(!irqs_disabled(), "popf restored IF", native_save_fl());

@@ -22,9 +22,9 @@ typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long u64;
 
-#define PASSES		3
-#define MAX_PATTERN	64
-#define BEYOND_RAM	0x20000000ul
+#define PASSES 3
+#define MAX_PATTERN 64
+#define BEYOND_RAM 0x20000000ul
 
 __asm__(".section .text.entry, \"ax\"\n"
 	".globl _start\n"
@@ -120,20 +120,21 @@ static void scan(const u8 *bp, const u8 *pat, unsigned n)
 	u32 entries = *(const u32 *)(bp + 0x1e8);
 	u64 secret = 0, seen = 0, kib = 0;
 
-	for (unsigned i = 0; i < n; i++)	/* the control marker, planted */
+	for (unsigned i = 0; i < n; i++) /* the control marker, planted */
 		control[i] = (u8)(~pat[i] ^ 0x55);
 	for (int pass = 0; pass < PASSES; pass++) {
 		kib = 0;
 		for (u32 e = 0; e < entries && e < 128; e++) {
 			const u8 *ent = bp + 0x2d0 + 20 * e;
-			u64 addr = *(const u64 *)ent, size = *(const u64 *)(ent + 8);
+			u64 addr = *(const u64 *)ent,
+			    size = *(const u64 *)(ent + 8);
 
 			if (*(const u32 *)(ent + 16) != 1)
 				continue;
-			secret += count((const u8 *)addr, (const u8 *)(addr + size),
-					pat, n, 0);
-			seen += count((const u8 *)addr, (const u8 *)(addr + size),
-				      pat, n, 0x55);
+			secret += count((const u8 *)addr,
+					(const u8 *)(addr + size), pat, n, 0);
+			seen += count((const u8 *)addr,
+				      (const u8 *)(addr + size), pat, n, 0x55);
 			kib += size >> 10;
 		}
 	}
@@ -168,7 +169,7 @@ static void run_garbage(void)
 
 void probe_main(const u8 *bp)
 {
-	const char *cmdline = (const char *)(u64)*(const u32 *)(bp + 0x228);
+	const char *cmdline = (const char *)(u64) * (const u32 *)(bp + 0x228);
 	const char *mode, *hex;
 	unsigned mlen = 0, hlen = 0, n = 0;
 	u8 pat[MAX_PATTERN];

@@ -232,8 +232,9 @@ static int fpu_state_switch(void)
 		}
 	}
 	for (int c = 0; c < 2; c++)
-		if (check_child_ok(pids[c], avx ? "YMM registers across switches"
-						: "XMM registers across switches"))
+		if (check_child_ok(pids[c],
+				   avx ? "YMM registers across switches" :
+					 "XMM registers across switches"))
 			return -1;
 	return 0;
 }

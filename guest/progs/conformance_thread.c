@@ -67,8 +67,8 @@ struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	long counter; /* lock */
-	int items; /* lock: produced, not yet consumed */
-	int done; /* lock: the producer has finished */
+	int items;    /* lock: produced, not yet consumed */
+	int done;     /* lock: the producer has finished */
 };
 
 static struct queue q = {

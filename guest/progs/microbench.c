@@ -35,7 +35,7 @@
 
 struct bench {
 	const char *name;
-	long iterations; /* default, before -s */
+	long iterations;		   /* default, before -s */
 	long long (*run)(long iterations); /* returns ns spent */
 };
 

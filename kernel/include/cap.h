@@ -20,8 +20,8 @@ struct cap {
 };
 
 /* Returns the capability or NULL with *err set (E_BADCAP / E_PERM). */
-struct cap *cap_lookup(struct task *t, u64 slot, unsigned type,
-		       unsigned rights, long *err);
+struct cap *cap_lookup(struct task *t, u64 slot, unsigned type, unsigned rights,
+		       long *err);
 long cap_install(struct task *t, u64 slot, void *obj, unsigned type,
 		 unsigned rights, u64 badge);
 

@@ -16,12 +16,12 @@ struct mapnode;
 struct task;
 
 struct dma_domain {
-	u64 *top;		/* top-level second-level table, kernel virtual */
-	u16 did;		/* hardware domain id */
-	struct task *task;	/* owner, charged for the tables */
-	u64 faults;		/* blocked requests of its devices */
+	u64 *top;	   /* top-level second-level table, kernel virtual */
+	u16 did;	   /* hardware domain id */
+	struct task *task; /* owner, charged for the tables */
+	u64 faults;	   /* blocked requests of its devices */
 	u64 last_fault_addr;
-	u64 last_fault_info;	/* DMA_FAULT_* (abi/dma.h) */
+	u64 last_fault_info; /* DMA_FAULT_* (abi/dma.h) */
 };
 
 /* A leaf entry of a domain's tables and the node slot that shadows it. */
@@ -32,8 +32,8 @@ struct dma_pte_ref {
 
 /* Generic part (dma.c). */
 void dma_node_revoke(struct mapnode *n);
-void dma_fault_report(struct dma_domain *d, u16 source, u64 addr,
-		      u8 reason, bool write);
+void dma_fault_report(struct dma_domain *d, u16 source, u64 addr, u8 reason,
+		      bool write);
 long sys_dma_map(struct frame *f);
 long sys_dma_unmap(struct frame *f);
 long sys_dma_assign(struct frame *f);
@@ -42,12 +42,12 @@ long sys_dma_faults(struct frame *f);
 /* Architecture part: the remapping hardware. */
 void iommu_init(void);
 bool iommu_present(void);
-bool iommu_owns_phys(u64 phys);		/* its registers: kernel only */
-void *iommu_object(void);		/* what CAPT_IOMMU caps point to */
+bool iommu_owns_phys(u64 phys); /* its registers: kernel only */
+void *iommu_object(void);	/* what CAPT_IOMMU caps point to */
 long iommu_domain_init(struct dma_domain *d);
 bool iommu_walk(struct dma_domain *d, u64 iova, bool alloc,
 		struct dma_pte_ref *r);
-void iommu_pte_set(u64 *pte, u64 phys, unsigned rights);	/* 0: clear */
+void iommu_pte_set(u64 *pte, u64 phys, unsigned rights); /* 0: clear */
 void iommu_flush_iova(struct dma_domain *d, u64 iova);
 long iommu_attach(u16 bdf, struct dma_domain *d, struct task *charge);
 void iommu_fault_poll(void);

@@ -8,8 +8,8 @@
 
 #include <thread.h>
 
-long ipc_send(struct thread *self, struct thread *dest, u64 badge,
-	      bool call, u32 timeout);
+long ipc_send(struct thread *self, struct thread *dest, u64 badge, bool call,
+	      u32 timeout);
 long ipc_receive(struct thread *self, struct thread *from, u32 timeout);
 void ipc_cancel(struct thread *t, long result);
 bool ipc_deliver_async(struct thread *dest, u64 badge, const struct msg *m);

@@ -13,9 +13,9 @@ struct thread;
 
 struct irq {
 	u32 line;
-	struct thread *thread;	/* bound receiver, NULL if none */
+	struct thread *thread; /* bound receiver, NULL if none */
 	u64 badge;
-	bool pending;		/* fired while the thread was not receiving */
+	bool pending; /* fired while the thread was not receiving */
 	bool masked;
 	u64 count;
 };

@@ -13,11 +13,11 @@ struct task;
 struct frame;
 
 void kpool_init(u64 phys_start, u64 npages);
-void *kpage_alloc(unsigned npages);	/* zeroed, aligned to npages (pow2) */
+void *kpage_alloc(unsigned npages); /* zeroed, aligned to npages (pow2) */
 void kpage_free(void *p, unsigned npages);
 u64 kpool_free_pages(void);
 
-void *kmalloc(size_t size);		/* zeroed; size <= 4096 */
+void *kmalloc(size_t size); /* zeroed; size <= 4096 */
 void kfree(void *p, size_t size);
 
 /* Quota: charge bytes to a task; false when the quota does not allow it. */

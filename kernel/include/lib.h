@@ -8,6 +8,11 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define assert(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+#define assert(c)                                                           \
+	do {                                                                \
+		if (!(c))                                                   \
+			panic("assertion failed: %s (%s:%d)", #c, __FILE__, \
+			      __LINE__);                                    \
+	} while (0)
 
 #endif

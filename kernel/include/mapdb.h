@@ -15,8 +15,8 @@ struct mapnode {
 	struct space *space;
 	u64 va;
 	struct mapnode *parent, *child, *sibling;
-	u64 dma_iova;		/* valid if dma_mapped: its entry in the */
-	bool dma_mapped;	/* task's DMA domain (dma.c) */
+	u64 dma_iova;	 /* valid if dma_mapped: its entry in the */
+	bool dma_mapped; /* task's DMA domain (dma.c) */
 };
 
 struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s, u64 va);

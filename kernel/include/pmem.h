@@ -11,9 +11,9 @@
 struct boot_info;
 
 enum phys_kind {
-	PHYS_KERNEL,	/* kernel image, pool, local APIC/IOAPIC/IOMMU registers */
-	PHYS_RAM,	/* RAM owned by the root task */
-	PHYS_DEVICE,	/* not RAM: device memory, mapped uncached */
+	PHYS_KERNEL, /* kernel image, pool, local APIC/IOAPIC/IOMMU registers */
+	PHYS_RAM,    /* RAM owned by the root task */
+	PHYS_DEVICE, /* not RAM: device memory, mapped uncached */
 };
 
 void pmem_init(u64 mb_info_phys, struct boot_info *bi);

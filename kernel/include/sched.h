@@ -11,14 +11,14 @@
 
 struct thread;
 
-#define TICK_HZ		1000
-#define TIME_SLICE	10	/* ticks */
+#define TICK_HZ 1000
+#define TIME_SLICE 10 /* ticks */
 
 void sched_init(void);
 void sched_ready(struct thread *t);
 void sched_unready(struct thread *t);
-void sched_block(void);			/* current has left TS_READY */
-void sched_preempt_check(void);		/* on the way back to user mode */
+void sched_block(void);		/* current has left TS_READY */
+void sched_preempt_check(void); /* on the way back to user mode */
 void sched_yield(void);
 void sched_reconsider(void);
 void sched_tick(void);

@@ -13,9 +13,9 @@ struct mapnode;
 struct frame;
 
 struct space {
-	u64 *pml4;		/* kernel virtual */
+	u64 *pml4; /* kernel virtual */
 	u64 pml4_phys;
-	struct task *task;	/* charged for page tables */
+	struct task *task; /* charged for page tables */
 };
 
 /* A leaf entry and the node slot that shadows it. */

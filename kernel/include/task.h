@@ -13,10 +13,10 @@ struct dma_domain;
 struct task {
 	struct space space;
 	struct cap caps[CAP_SLOTS];
-	u64 kmem_limit;		/* bytes this task may hold */
+	u64 kmem_limit; /* bytes this task may hold */
 	u64 kmem_used;
-	u8 *io_bitmap;		/* NULL: no ports; else 8 KiB, bit set = denied */
-	struct dma_domain *dma;	/* NULL until first used (dma.c) */
+	u8 *io_bitmap; /* NULL: no ports; else 8 KiB, bit set = denied */
+	struct dma_domain *dma; /* NULL until first used (dma.c) */
 	u32 id;
 	bool is_root;
 };

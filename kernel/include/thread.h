@@ -13,15 +13,15 @@
 
 struct task;
 
-#define THREAD_BLOCK_SIZE	8192
-#define FPU_AREA_SIZE		1024
+#define THREAD_BLOCK_SIZE 8192
+#define FPU_AREA_SIZE 1024
 
 enum thread_state {
-	TS_INACTIVE,	/* created, not started */
-	TS_READY,	/* runnable (in the ready queue or running) */
-	TS_SEND,	/* in a sender queue, waiting for the receiver */
-	TS_RECV,	/* waiting for a message */
-	TS_HALTED,	/* stopped by fault without handler or EX_HALT */
+	TS_INACTIVE, /* created, not started */
+	TS_READY,    /* runnable (in the ready queue or running) */
+	TS_SEND,     /* in a sender queue, waiting for the receiver */
+	TS_RECV,     /* waiting for a message */
+	TS_HALTED,   /* stopped by fault without handler or EX_HALT */
 };
 
 struct msg {
@@ -30,33 +30,33 @@ struct msg {
 };
 
 struct thread {
-	u64 ksp;			/* saved by switch_context */
+	u64 ksp; /* saved by switch_context */
 	struct task *task;
 	u32 id;
 	u8 prio;
 	u8 state;
-	bool kernel;			/* idle thread: no user frame */
-	struct thread *q_next;		/* ready queue or a sender queue */
-	u32 slice_left;			/* ticks */
+	bool kernel;	       /* idle thread: no user frame */
+	struct thread *q_next; /* ready queue or a sender queue */
+	u32 slice_left;	       /* ticks */
 
 	/* IPC */
-	struct thread *send_head, *send_tail;	/* senders waiting on us */
-	struct thread *partner;		/* TS_SEND: receiver; TS_RECV: closed source */
-	struct thread *reply_to;	/* a caller waiting for our reply */
+	struct thread *send_head, *send_tail; /* senders waiting on us */
+	struct thread *partner;	 /* TS_SEND: receiver; TS_RECV: closed source */
+	struct thread *reply_to; /* a caller waiting for our reply */
 	u64 send_badge;
-	bool send_call;			/* TS_SEND as the send phase of a call */
-	bool call_converted;		/* a receiver took our call: now TS_RECV */
+	bool send_call;	     /* TS_SEND as the send phase of a call */
+	bool call_converted; /* a receiver took our call: now TS_RECV */
 	u32 call_rcv_timeout;
-	bool kmsg_valid;		/* message in kmsg, not in the frame */
+	bool kmsg_valid; /* message in kmsg, not in the frame */
 	struct msg kmsg;
 	long ipc_result;
-	u64 timeout;			/* absolute tick, 0 = none */
+	u64 timeout; /* absolute tick, 0 = none */
 	struct thread *timeout_next;
 
 	/* faults */
 	struct thread *pager;
 	u64 pager_badge;
-	bool in_fault;			/* waiting for the pager's reply */
+	bool in_fault; /* waiting for the pager's reply */
 	u64 fault_addr;
 
 	/* vCPU mode (vcpu.c) */
@@ -64,10 +64,10 @@ struct thread {
 	struct task *vcpu_user;		/* resumed into this task, NULL: own */
 	u64 vcpu_user_slot;		/* the slot that named vcpu_user */
 	bool vcpu_kick;			/* a virtual interrupt was raised */
-	u64 vcpu_host_fs, vcpu_host_gs;	/* own-task FS/GS base while away */
+	u64 vcpu_host_fs, vcpu_host_gs; /* own-task FS/GS base while away */
 
-	u64 fs_base, gs_base;		/* user FS/GS base (FSGSBASE) */
-	u64 cpu_tsc;			/* TSC cycles run */
+	u64 fs_base, gs_base; /* user FS/GS base (FSGSBASE) */
+	u64 cpu_tsc;	      /* TSC cycles run */
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));
 };
 

@@ -61,13 +61,15 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'i': {
 			long x = longs ? va_arg(ap, long) : va_arg(ap, int);
 
-			put_num(&o, x < 0 ? -(unsigned long)x : (unsigned long)x,
+			put_num(&o,
+				x < 0 ? -(unsigned long)x : (unsigned long)x,
 				10, x < 0, width, pad);
 			break;
 		}
 		case 'u':
 		case 'x':
-			v = longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			v = longs ? va_arg(ap, unsigned long) :
+				    va_arg(ap, unsigned);
 			put_num(&o, v, *fmt == 'u' ? 10 : 16, 0, width, pad);
 			break;
 		case 'p':

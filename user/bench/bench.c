@@ -8,7 +8,7 @@
  */
 #include <test.h>
 
-#define ROUNDS	2000
+#define ROUNDS 2000
 
 static inline u64 tsc(void)
 {
@@ -36,7 +36,7 @@ static void ud2_loop(u64 unused)
 
 	(void)unused;
 	for (int i = 0; i < ROUNDS; i++)
-		asm volatile("ud2");	/* the pager skips it */
+		asm volatile("ud2"); /* the pager skips it */
 	exc_cycles = (tsc() - t0) / ROUNDS;
 	for (;;)
 		sys_yield();
@@ -79,7 +79,7 @@ static void bench_vcpu(void)
 	err = sys_task_create(vguest, 64 << 10);
 	if (!err)
 		err = sys_map(vguest, text, text, n, MAP_R | MAP_X);
-	if (!err)	/* own faults still go to the pager: no VCPU_F_FAULTS */
+	if (!err) /* own faults still go to the pager: no VCPU_F_FAULTS */
 		err = sys_vcpu_control(SLOT_SELF_THREAD, (u64)vs);
 	if (err) {
 		printf("bench: vcpu setup failed: %ld\n", err);
@@ -103,7 +103,7 @@ int main(void)
 
 	/* IPC round trip to a thread in another task */
 	spawn_task(&srv, echo_server, 0, 128 << 10, 0xe);
-	ipc_call(srv.thread, &m, 1000);		/* warm up */
+	ipc_call(srv.thread, &m, 1000); /* warm up */
 	t0 = tsc();
 	for (int i = 0; i < ROUNDS; i++)
 		ipc_call(srv.thread, &m, 1000);

@@ -11,20 +11,20 @@
 #include "root.h"
 #include <vm_boot.h>
 
-#define COM1		0x3f8
-#define UART_RBR	0
-#define UART_IER	1
-#define UART_LSR	5
-#define LSR_DR		0x01
-#define IER_RDI		0x01
-#define CONSOLE_IRQ	4
+#define COM1 0x3f8
+#define UART_RBR 0
+#define UART_IER 1
+#define UART_LSR 5
+#define LSR_DR 0x01
+#define IER_RDI 0x01
+#define CONSOLE_IRQ 4
 /* Distinct from every child's badge (their indices), so no child can
  * pass for the interrupt. */
-#define CONSOLE_BADGE	(1ul << 32 | CONSOLE_IRQ)
-#define ROOT_SLOT_CONSOLE_IRQ	120
+#define CONSOLE_BADGE (1ul << 32 | CONSOLE_IRQ)
+#define ROOT_SLOT_CONSOLE_IRQ 120
 
-static struct vm_console_ring *ring;	/* root-window address */
-static u64 vcpu_thread;			/* our slot for VM 0's vCPU */
+static struct vm_console_ring *ring; /* root-window address */
+static u64 vcpu_thread;		     /* our slot for VM 0's vCPU */
 
 static void outb(u16 port, u8 v)
 {
@@ -50,9 +50,9 @@ static bool drain(void)
 
 		any = true;
 		if (head - ring->tail >= VM_CONSOLE_RING_SIZE)
-			continue;	/* full: dropped */
+			continue; /* full: dropped */
 		ring->buf[head % VM_CONSOLE_RING_SIZE] = c;
-		asm volatile("" ::: "memory");	/* byte before index */
+		asm volatile("" ::: "memory"); /* byte before index */
 		ring->head = head + 1;
 	}
 	return any;
@@ -67,16 +67,15 @@ long console_give(u64 task, u64 thread, struct vm_boot_info *info)
 	if (!ring)
 		return -E_NOMEM;
 	err = sys_map(task, (u64)ring, VM_CONSOLE_RING, 1, MAP_R | MAP_W) ?:
-	      sys_ioport_grant(SLOT_ROOT_IOPORT, SLOT_SELF_TASK, COM1, 8) ?:
-	      sys_cap_copy(SLOT_ROOT_IRQ + CONSOLE_IRQ, SLOT_SELF_TASK,
-			   ROOT_SLOT_CONSOLE_IRQ, CR_CONTROL, CONSOLE_BADGE) ?:
-	      sys_irq_control(ROOT_SLOT_CONSOLE_IRQ, IRQ_ATTACH,
-			      SLOT_SELF_THREAD);
+		      sys_ioport_grant(SLOT_ROOT_IOPORT, SLOT_SELF_TASK, COM1, 8) ?:
+		      sys_cap_copy(SLOT_ROOT_IRQ + CONSOLE_IRQ, SLOT_SELF_TASK, ROOT_SLOT_CONSOLE_IRQ, CR_CONTROL, CONSOLE_BADGE) ?:
+		      sys_irq_control(ROOT_SLOT_CONSOLE_IRQ, IRQ_ATTACH,
+				      SLOT_SELF_THREAD);
 	if (err)
 		return err;
 	vcpu_thread = thread;
 	info->console_ring = VM_CONSOLE_RING;
-	drain();			/* whatever came before */
+	drain(); /* whatever came before */
 	outb(COM1 + UART_IER, IER_RDI);
 	return 0;
 }

@@ -10,25 +10,25 @@
  */
 #include "root.h"
 
-#define PCI_ADDR	0xcf8
-#define PCI_DATA	0xcfc
-#define PCI_COMMAND	0x04
-#define PCI_BAR0	0x10
-#define PCI_INTERRUPT	0x3c	/* byte 1: interrupt pin, 1 = INTA */
-#define CMD_MEMORY	(1u << 1)
-#define CMD_MASTER	(1u << 2)
-#define PROBE_PATTERN	0xa5a5a5a5a5a5a5a5ul
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
+#define PCI_COMMAND 0x04
+#define PCI_BAR0 0x10
+#define PCI_INTERRUPT 0x3c /* byte 1: interrupt pin, 1 = INTA */
+#define CMD_MEMORY (1u << 1)
+#define CMD_MASTER (1u << 2)
+#define PROBE_PATTERN 0xa5a5a5a5a5a5a5a5ul
 
 struct device_policy {
 	u16 vendor, device;
-	const char *task;	/* module name without directory and .elf */
+	const char *task; /* module name without directory and .elf */
 };
 
 static const struct device_policy policy[] = {
-	{ 0x1234, 0x11e8, "t_dma" },	/* QEMU edu */
+	{ 0x1234, 0x11e8, "t_dma" }, /* QEMU edu */
 };
 
-static u64 probe_page;		/* root-window address, 0: none yet */
+static u64 probe_page; /* root-window address, 0: none yet */
 
 static void outl(u16 port, u32 v)
 {
@@ -76,9 +76,10 @@ static long bar0(u16 bdf, u64 *base, u64 *size)
 	u32 cmd = pci_read(bdf, PCI_COMMAND), bar = pci_read(bdf, PCI_BAR0);
 	u32 mask;
 
-	if (bar & 1 || bar & 6)		/* I/O or 64-bit BAR: not handled */
+	if (bar & 1 || bar & 6) /* I/O or 64-bit BAR: not handled */
 		return -E_INVAL;
-	pci_write(bdf, PCI_COMMAND, cmd & ~CMD_MEMORY);	/* no decode while sizing */
+	pci_write(bdf, PCI_COMMAND,
+		  cmd & ~CMD_MEMORY); /* no decode while sizing */
 	pci_write(bdf, PCI_BAR0, ~0u);
 	mask = pci_read(bdf, PCI_BAR0) & ~0xfu;
 	pci_write(bdf, PCI_BAR0, bar);
@@ -151,8 +152,8 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 		err = sys_dma_assign(SLOT_ROOT_IOMMU, task, bdf);
 	if (!err && m->w[2])
 		err = intx_line(bdf, &line) ?:
-		      sys_cap_copy(SLOT_ROOT_IRQ + line, task, m->w[2],
-				   CR_CONTROL, line);
+			      sys_cap_copy(SLOT_ROOT_IRQ + line, task, m->w[2],
+					   CR_CONTROL, line);
 	if (err)
 		return err;
 	pci_write(bdf, PCI_COMMAND,
@@ -161,7 +162,8 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 	c->has_device = true;
 	if (!probe_page) {
 		probe_page = frame_alloc();
-		for (u64 *w = (u64 *)probe_page; w < (u64 *)(probe_page + PAGE_SIZE); w++)
+		for (u64 *w = (u64 *)probe_page;
+		     w < (u64 *)(probe_page + PAGE_SIZE); w++)
 			*w = PROBE_PATTERN;
 	}
 	m->w[1] = bdf;
@@ -173,7 +175,8 @@ static long device_give(unsigned idx, struct ipc_msg *m)
 
 static bool probe_intact(void)
 {
-	for (u64 *w = (u64 *)probe_page; w < (u64 *)(probe_page + PAGE_SIZE); w++)
+	for (u64 *w = (u64 *)probe_page; w < (u64 *)(probe_page + PAGE_SIZE);
+	     w++)
 		if (*w != PROBE_PATTERN)
 			return false;
 	return true;
@@ -191,7 +194,8 @@ bool device_request(unsigned idx, struct ipc_msg *m)
 		break;
 	case DEV_DETACH:
 		err = c->has_device ? sys_dma_assign(SLOT_ROOT_IOMMU, CAP_NONE,
-						     c->device) : -E_STATE;
+						     c->device) :
+				      -E_STATE;
 		break;
 	case DEV_PROBE_INTACT:
 		err = probe_page ? 0 : -E_STATE;
@@ -223,9 +227,12 @@ void device_init(void)
 		return;
 	ok = sys_dma_assign(SLOT_SELF_TASK, SLOT_SELF_TASK, bdf) == -E_BADCAP;
 	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, 127, bdf) == -E_BADCAP;
-	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_THREAD, bdf) == -E_BADCAP;
-	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK, 0x10000) == -E_INVAL;
-	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK, PCI_BDF(7, 0, 0)) == -E_INVAL;
+	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_THREAD, bdf) ==
+	      -E_BADCAP;
+	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK, 0x10000) ==
+	      -E_INVAL;
+	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK,
+			     PCI_BDF(7, 0, 0)) == -E_INVAL;
 	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK, bdf) == 0;
 	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, SLOT_SELF_TASK, bdf) == 0;
 	ok &= sys_dma_assign(SLOT_ROOT_IOMMU, CAP_NONE, bdf) == 0;

@@ -8,7 +8,6 @@
 #include "root.h"
 #include <abi/elf64.h>
 
-
 static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 {
 	const struct elf64_ehdr *eh = (const void *)img;
@@ -17,8 +16,8 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 	    eh->machine != ELF_MACHINE_X86_64)
 		return -1;
 	for (unsigned i = 0; i < eh->phnum && c->nr_seg < MAX_SEGMENTS; i++) {
-		const struct elf64_phdr *ph = (const void *)
-			(img + eh->phoff + i * eh->phentsize);
+		const struct elf64_phdr *ph =
+			(const void *)(img + eh->phoff + i * eh->phentsize);
 		struct segment *s = &c->seg[c->nr_seg];
 		u64 start, end;
 
@@ -72,7 +71,7 @@ int child_create(unsigned idx, const struct boot_module *m, u64 kmem_quota,
 		err = sys_cap_copy(task, task, SLOT_SELF_TASK, CR_ALL, 0);
 	if (!err)
 		err = sys_cap_copy(th, task, SLOT_SELF_THREAD, CR_ALL, 0);
-	if (!err)	/* children may call us but not control us */
+	if (!err) /* children may call us but not control us */
 		err = sys_cap_copy(SLOT_SELF_THREAD, task, SLOT_PARENT, CR_SEND,
 				   idx);
 	if (!err)
@@ -95,7 +94,7 @@ int child_run(unsigned idx, u64 entry)
 	long err;
 
 	err = sys_thread_exregs(th, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
-		err = sys_thread_control(th, 0, 0, TC_START);
+	err = sys_thread_control(th, 0, 0, TC_START);
 	if (err) {
 		printf("root: %s: cannot start (error %ld)\n", c->name, err);
 		return -1;

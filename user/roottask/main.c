@@ -24,8 +24,9 @@ static void measure_idle(void)
 static void report_stats(void)
 {
 	static const char *const names[STAT_COUNT] = {
-		"syscalls", "ipcs", "faults", "upcalls", "space_switches",
-		"ticks", "idle_tsc", "total_tsc", "kmem_free_pages",
+		"syscalls",	    "ipcs",	      "faults",
+		"upcalls",	    "space_switches", "ticks",
+		"idle_tsc",	    "total_tsc",      "kmem_free_pages",
 		"context_switches", "dma_faults",
 	};
 	u64 v[STAT_COUNT] = { 0 };
@@ -40,7 +41,8 @@ static void report_stats(void)
 	ok &= idle_delta > 0 && v[STAT_IDLE_TSC] < v[STAT_TOTAL_TSC];
 	printf("TEST root.stats %s counters readable by the root task, idle %lu%% of %lu ticks\n",
 	       ok ? "PASS" : "FAIL",
-	       v[STAT_TOTAL_TSC] ? v[STAT_IDLE_TSC] * 100 / v[STAT_TOTAL_TSC] : 0,
+	       v[STAT_TOTAL_TSC] ? v[STAT_IDLE_TSC] * 100 / v[STAT_TOTAL_TSC] :
+				   0,
 	       v[STAT_TICKS]);
 }
 

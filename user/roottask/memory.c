@@ -49,8 +49,8 @@ long map_pages(u64 task, u64 src, u64 dst, u64 pages, unsigned rights)
 {
 	for (u64 i = 0; i < pages; i += MAP_MAX_PAGES) {
 		u64 n = pages - i < MAP_MAX_PAGES ? pages - i : MAP_MAX_PAGES;
-		long err = sys_map(task, src + i * PAGE_SIZE, dst + i * PAGE_SIZE,
-				   n, rights);
+		long err = sys_map(task, src + i * PAGE_SIZE,
+				   dst + i * PAGE_SIZE, n, rights);
 
 		if (err)
 			return err;

@@ -110,8 +110,8 @@ void pager_loop(void)
 	bool reply = false;
 
 	while (!all_done()) {
-		long err = reply ? ipc_reply_wait(&m, &badge, TIMEOUT_NEVER)
-				 : ipc_wait(&m, &badge, TIMEOUT_NEVER);
+		long err = reply ? ipc_reply_wait(&m, &badge, TIMEOUT_NEVER) :
+				   ipc_wait(&m, &badge, TIMEOUT_NEVER);
 
 		reply = false;
 		if (err) {

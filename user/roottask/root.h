@@ -11,19 +11,17 @@
 #include <sys.h>
 #include <layout.h>
 
-#define MAX_CHILDREN	BOOT_MAX_MODULES
-#define MAX_SEGMENTS	8
-
+#define MAX_CHILDREN BOOT_MAX_MODULES
+#define MAX_SEGMENTS 8
 
 /* Slots in the root task's own table. */
-#define ROOT_SLOT_CHILD_TASK(i)		(32 + 2 * (i))
-#define ROOT_SLOT_CHILD_THREAD(i)	(33 + 2 * (i))
-#define ROOT_SLOT_PAGER(i)		(80 + (i))	/* our thread, badged i */
-
+#define ROOT_SLOT_CHILD_TASK(i) (32 + 2 * (i))
+#define ROOT_SLOT_CHILD_THREAD(i) (33 + 2 * (i))
+#define ROOT_SLOT_PAGER(i) (80 + (i)) /* our thread, badged i */
 
 struct segment {
-	u64 vaddr, memsz;	/* page aligned */
-	u64 copy;		/* where the root task keeps the loaded pages */
+	u64 vaddr, memsz; /* page aligned */
+	u64 copy;	  /* where the root task keeps the loaded pages */
 	unsigned rights;
 };
 
@@ -34,7 +32,7 @@ struct child {
 	bool done;
 	bool faulted;
 	long status;
-	bool has_device;	/* device.c gave it the PCI function `device` */
+	bool has_device; /* device.c gave it the PCI function `device` */
 	u16 device;
 };
 
@@ -42,7 +40,7 @@ extern struct child children[MAX_CHILDREN];
 extern unsigned nr_children;
 
 void memory_init(const struct boot_info *bi);
-u64 frame_alloc(void);		/* returns the root-window address, zeroed */
+u64 frame_alloc(void); /* returns the root-window address, zeroed */
 u64 frame_alloc_run(u64 n);
 u64 memory_free_bytes(void);
 long map_pages(u64 task, u64 src, u64 dst, u64 pages, unsigned rights);
@@ -54,7 +52,7 @@ int child_create(unsigned idx, const struct boot_module *m, u64 kmem_quota,
 int child_run(unsigned idx, u64 entry);
 bool vm_module(const struct boot_module *m);
 int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left);
-#define VM_MODULES	3	/* after the VMM: kernel, initramfs, cmdline */
+#define VM_MODULES 3 /* after the VMM: kernel, initramfs, cmdline */
 void device_init(void);
 bool device_request(unsigned idx, struct ipc_msg *m);
 void pager_loop(void);

@@ -11,8 +11,8 @@
 #include "root.h"
 #include <vm_boot.h>
 
-#define VM_RAM		(256ul << 20)
-#define VM_KMEM_QUOTA	(16ul << 20)	/* three VMs fit the kernel pool */
+#define VM_RAM (256ul << 20)
+#define VM_KMEM_QUOTA (16ul << 20) /* three VMs fit the kernel pool */
 
 static unsigned nr_vms;
 
@@ -40,8 +40,8 @@ static long give_ram(u64 task)
 		}
 		err = map_pages(task, run, VM_GPA_WINDOW + off, pages, MAP_RWX);
 		if (err) {
-			printf("root: mapping guest RAM at %lx: error %ld\n", off,
-			       err);
+			printf("root: mapping guest RAM at %lx: error %ld\n",
+			       off, err);
 			return err;
 		}
 		off += pages * PAGE_SIZE;
@@ -63,7 +63,7 @@ static long give_modules(u64 task, const struct boot_module *m,
 		info->module[i].addr = at;
 		info->module[i].size = m[i].size;
 		if (pages && map_pages(task, (u64)phys_window(m[i].start), at,
-				     pages, MAP_R)) {
+				       pages, MAP_R)) {
 			printf("root: cannot map module %s\n", m[i].cmdline);
 			return -E_NOMEM;
 		}

@@ -22,9 +22,10 @@ void child_cmd_loop(u64 unused)
 		case CMD_WRITE:
 			*(volatile u64 *)m.w[0] = m.w[1];
 			break;
-		case CMD_SYSCALL:	/* w4 packs the 4th and 5th argument */
+		case CMD_SYSCALL: /* w4 packs the 4th and 5th argument */
 			r = syscall6(m.w[0], m.w[1], m.w[2], m.w[3],
-				     m.w[4] & 0xffffffff, m.w[4] >> 32, 0).status;
+				     m.w[4] & 0xffffffff, m.w[4] >> 32, 0)
+				    .status;
 			break;
 		case CMD_INB:
 			asm volatile("inb %w1, %0" : "=a"(v) : "d"(m.w[0]));
@@ -38,7 +39,7 @@ void child_cmd_loop(u64 unused)
 			break;
 		case CMD_UD2:
 			asm volatile("ud2");
-			r = 0x2;	/* reached only if the pager skipped it */
+			r = 0x2; /* reached only if the pager skipped it */
 			break;
 		case CMD_LOOP:
 			for (;;)
@@ -53,7 +54,8 @@ long child_cmd(struct spawn *c, u64 cmd, u64 a, u64 b, u64 d, u64 e,
 {
 	long err;
 
-	*m = (struct ipc_msg){ .tag = TAG_MAKE(cmd, 0), .w = { a, b, d, e, 0 } };
+	*m = (struct ipc_msg){ .tag = TAG_MAKE(cmd, 0),
+			       .w = { a, b, d, e, 0 } };
 	err = ipc_send(c->thread, m, 200);
 	if (err)
 		return err;

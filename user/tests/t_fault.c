@@ -9,7 +9,7 @@ static volatile u64 survivor;
 
 static void no_pager_thread(u64 addr)
 {
-	survivor = *(volatile u64 *)addr;	/* faults, no pager: halts */
+	survivor = *(volatile u64 *)addr; /* faults, no pager: halts */
 	survivor = 1;
 }
 
@@ -27,7 +27,8 @@ int main(void)
 	/* page fault answered by a mapping; the read then completes */
 	*page = 0xabcdef;
 	e1 = child_cmd(&c, CMD_READ, addr + 8, 0, 0, 0, &m);
-	ok = e1 == 0 && TAG_LABEL(m.tag) == LABEL_PAGE_FAULT && m.w[0] == addr + 8;
+	ok = e1 == 0 && TAG_LABEL(m.tag) == LABEL_PAGE_FAULT &&
+	     m.w[0] == addr + 8;
 	fault_err = m.w[1];
 	fault_ip = m.w[2];
 	r = (struct ipc_msg){ .tag = TAG_MAP, .w = { (u64)page, MAP_R } };
@@ -36,9 +37,11 @@ int main(void)
 	e2 = t_wait(&m, NULL, 500);
 	ok &= !e1 && !e2 && TAG_LABEL(m.tag) == CMD_DONE && m.w[0] == 0;
 	*(page + 1) = 0;
-	t_result("fault.page_fault", ok && fault_err == PF_USER && fault_ip > 0x1000000,
-		 "pager got addr, error %lx and ip %lx, its mapping let the access complete",
-		 fault_err, fault_ip);
+	t_result(
+		"fault.page_fault",
+		ok && fault_err == PF_USER && fault_ip > 0x1000000,
+		"pager got addr, error %lx and ip %lx, its mapping let the access complete",
+		fault_err, fault_ip);
 
 	/* exception answered with new registers: skip the ud2 */
 	e1 = child_cmd(&c, CMD_UD2, 0, 0, 0, 0, &m);
@@ -55,7 +58,9 @@ int main(void)
 	for (int i = 0; i < 10; i++)
 		sys_yield();
 	sys_thread_exregs(t.thread, NULL, NULL, 0, &st);
-	t_result("fault.no_pager", (st & EX_STATE_HALTED) && survivor == 0,
-		 "faulting thread without pager is halted (state %lx), its task goes on", st);
+	t_result(
+		"fault.no_pager", (st & EX_STATE_HALTED) && survivor == 0,
+		"faulting thread without pager is halted (state %lx), its task goes on",
+		st);
 	return 0;
 }

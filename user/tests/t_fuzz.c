@@ -12,8 +12,8 @@
  */
 #include <test.h>
 
-#define FUZZ_CALLS	100000
-#define COUNTER_VA	0x0000500000000000ul
+#define FUZZ_CALLS 100000
+#define COUNTER_VA 0x0000500000000000ul
 
 struct fuzz_state {
 	volatile u64 calls;
@@ -28,11 +28,11 @@ static u64 pick_arg(u64 *seed)
 	case 0:
 	case 1:
 	case 2:
-		return (r >> 8) % 140;			/* slots */
+		return (r >> 8) % 140; /* slots */
 	case 3:
 		return CHILD_STACK_VA + ((r >> 8) % 2) * PAGE_SIZE;
 	case 4:
-		return 0x1000000 + ((r >> 8) % 8) * PAGE_SIZE;	/* code */
+		return 0x1000000 + ((r >> 8) % 8) * PAGE_SIZE; /* code */
 	case 5:
 		return 0xffff800000000000ul + ((r >> 8) & 0xfffff000);
 	case 6:
@@ -40,7 +40,7 @@ static u64 pick_arg(u64 *seed)
 	case 7:
 		return COUNTER_VA;
 	case 8:
-		return ((r >> 8) % 64) * PAGE_SIZE;	/* IOVAs, small counts */
+		return ((r >> 8) % 64) * PAGE_SIZE; /* IOVAs, small counts */
 	default:
 		return r;
 	}
@@ -59,13 +59,13 @@ static void fuzz_loop(u64 unused)
 		for (int i = 0; i < 5; i++)
 			a[i] = pick_arg(&s->seed);
 		if (nr == SYS_IPC)
-			a[3] = 0;	/* never block: timeouts 0 */
+			a[3] = 0; /* never block: timeouts 0 */
 		if (nr == SYS_DEBUG_WRITE)
-			a[1] = 0;	/* keep the console readable */
+			a[1] = 0; /* keep the console readable */
 		if (nr == SYS_THREAD_EXREGS && (a[3] & EX_HALT) && a[0] == 1)
-			a[3] &= ~(u64)EX_HALT;	/* would only cost a restart */
+			a[3] &= ~(u64)EX_HALT; /* would only cost a restart */
 		if (nr == SYS_VCPU_CONTROL && a[0] == 1)
-			a[1] = 0;	/* a vCPU without upcall entry halts */
+			a[1] = 0; /* a vCPU without upcall entry halts */
 		s->calls++;
 		syscall6(nr, a[0], a[1], a[2], a[3], a[4], 0);
 	}
@@ -111,14 +111,14 @@ int main(void)
 	while (!finished && ticks_now() - t0 < 60000) {
 		e = t_wait(&m, &badge, 50);
 		if (st->calls >= FUZZ_CALLS) {
-			finished = true;	/* (its report may be lost: it
+			finished = true; /* (its report may be lost: it
 						 * may have deleted its caps) */
 		} else if (e == 0 && IS_FAULT(&m)) {
 			faults++;
 			repair(&c, st, pager);
-			ipc_reply(&m);	/* fault answered: it was restarted */
+			ipc_reply(&m); /* fault answered: it was restarted */
 		} else if (st->calls == last) {
-			restarts++;	/* halted or blocked: start it again */
+			restarts++; /* halted or blocked: start it again */
 			repair(&c, st, pager);
 		}
 		last = st->calls;

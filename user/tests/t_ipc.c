@@ -38,10 +38,12 @@ static void test_call_reply(void)
 		ok = ipc_call(s.thread, &m, 100) == 0 && m.w[0] == (u64)i + 1 &&
 		     m.w[2] == 3 && m.w[4] == 5;
 	}
-	t_result("ipc.call_reply", ok, "200 call/reply round trips, all words carried (%d done)", i);
+	t_result("ipc.call_reply", ok,
+		 "200 call/reply round trips, all words carried (%d done)", i);
 	m.w[0] = 7;
 	ok = ipc_call(badged, &m, 100) == 0 && m.w[1] == 0xbadc0de;
-	t_result("ipc.badge", ok, "server sees badge %lx of the sender's capability", m.w[1]);
+	t_result("ipc.badge", ok,
+		 "server sees badge %lx of the sender's capability", m.w[1]);
 }
 
 static void idle_thread(u64 unused)
@@ -61,8 +63,10 @@ static void test_timeouts(void)
 	t0 = ticks_now();
 	r1 = t_wait(&m, NULL, 30);
 	t1 = ticks_now();
-	t_result("ipc.recv_timeout", r1 == -E_TIMEOUT && t1 - t0 >= 30 && t1 - t0 < 300,
-		 "receive with 30-tick timeout: %ld after %lu ticks", r1, t1 - t0);
+	t_result("ipc.recv_timeout",
+		 r1 == -E_TIMEOUT && t1 - t0 >= 30 && t1 - t0 < 300,
+		 "receive with 30-tick timeout: %ld after %lu ticks", r1,
+		 t1 - t0);
 
 	/* A thread that never receives: sends must time out. */
 	spawn_thread(&s, idle_thread, 0, 100, SLOT_PARENT);
@@ -71,8 +75,10 @@ static void test_timeouts(void)
 	r3 = ipc_send(s.thread, &m, 20);
 	t1 = ticks_now();
 	sys_thread_exregs(s.thread, NULL, NULL, EX_HALT, NULL);
-	t_result("ipc.send_timeout", r2 == -E_TIMEOUT && r3 == -E_TIMEOUT && t1 - t0 >= 20,
-		 "send without partner: %ld at once, %ld after %lu ticks", r2, r3, t1 - t0);
+	t_result("ipc.send_timeout",
+		 r2 == -E_TIMEOUT && r3 == -E_TIMEOUT && t1 - t0 >= 20,
+		 "send without partner: %ld at once, %ld after %lu ticks", r2,
+		 r3, t1 - t0);
 }
 
 static volatile long cancel_result = 1;
@@ -96,8 +102,11 @@ static void test_cancel(void)
 	sys_thread_exregs(s.thread, NULL, NULL, EX_CANCEL, &st);
 	for (int i = 0; i < 5 && cancel_result == 1; i++)
 		sys_yield();
-	t_result("ipc.cancel", (st & EX_STATE_IPC) && cancel_result == -E_CANCELED,
-		 "exregs(EX_CANCEL) ends a blocked receive with E_CANCELED (%ld)", cancel_result);
+	t_result(
+		"ipc.cancel",
+		(st & EX_STATE_IPC) && cancel_result == -E_CANCELED,
+		"exregs(EX_CANCEL) ends a blocked receive with E_CANCELED (%ld)",
+		cancel_result);
 }
 
 /* Two senders; a closed receive must pick the named one. */
@@ -105,7 +114,7 @@ static void sender(u64 value)
 {
 	struct ipc_msg m = { .w = { value } };
 
-	ipc_send(SLOT_SELF_THREAD + 1000, &m, 0);	/* invalid: ignored */
+	ipc_send(SLOT_SELF_THREAD + 1000, &m, 0); /* invalid: ignored */
 	ipc_send(value >> 32, &m, TIMEOUT_NEVER);
 }
 
@@ -120,12 +129,16 @@ static void test_closed_receive(void)
 	spawn_thread(&b, sender, (me << 32) | 2, 100, SLOT_PARENT);
 	for (int i = 0; i < 5; i++)
 		sys_yield();
-	r1 = sys_ipc(CAP_NONE, b.thread, IPC_RECV, IPC_TIMEOUTS(0, 100), &m, NULL);
+	r1 = sys_ipc(CAP_NONE, b.thread, IPC_RECV, IPC_TIMEOUTS(0, 100), &m,
+		     NULL);
 	u64 first = m.w[0];
-	r2 = sys_ipc(CAP_NONE, a.thread, IPC_RECV, IPC_TIMEOUTS(0, 100), &m, NULL);
-	t_result("ipc.closed_receive", !r1 && !r2 && (first & 0xff) == 2 && (m.w[0] & 0xff) == 1,
-		 "closed receives took senders in the order named (%lu then %lu)",
-		 first & 0xff, m.w[0] & 0xff);
+	r2 = sys_ipc(CAP_NONE, a.thread, IPC_RECV, IPC_TIMEOUTS(0, 100), &m,
+		     NULL);
+	t_result(
+		"ipc.closed_receive",
+		!r1 && !r2 && (first & 0xff) == 2 && (m.w[0] & 0xff) == 1,
+		"closed receives took senders in the order named (%lu then %lu)",
+		first & 0xff, m.w[0] & 0xff);
 }
 
 /* A child task calls us through the SLOT_PARENT cap we gave it. */
@@ -158,8 +171,10 @@ static void test_cross_task(void)
 		ok = ipc_reply(&m) == 0;
 	}
 	got = m.w[0];
-	t_result("ipc.cross_task", ok && got == n * (n - 1),
-		 "50 calls from a child task, replies summed to %lu (spawn %ld)", got, err);
+	t_result(
+		"ipc.cross_task", ok && got == n * (n - 1),
+		"50 calls from a child task, replies summed to %lu (spawn %ld)",
+		got, err);
 }
 
 int main(void)

@@ -37,35 +37,43 @@ int main(void)
 	e = child_cmd(&c, CMD_WRITE, kaddr, 0, 0, 0, &m);
 	ok &= fault_is(&m, e, LABEL_PAGE_FAULT, kaddr) && (m.w[1] & PF_WRITE);
 	child_restart();
-	t_result("isol.kernel_memory", ok,
-		 "reads and writes of kernel memory from user mode fault (error %lx)", m.w[1]);
+	t_result(
+		"isol.kernel_memory", ok,
+		"reads and writes of kernel memory from user mode fault (error %lx)",
+		m.w[1]);
 
 	/* our memory, at the same address in the child: not there */
 	*secret = 0x5ec12e7;
 	e = child_cmd(&c, CMD_READ, (u64)secret, 0, 0, 0, &m);
-	ok = fault_is(&m, e, LABEL_PAGE_FAULT, (u64)secret) && !(m.w[1] & PF_PRESENT);
+	ok = fault_is(&m, e, LABEL_PAGE_FAULT, (u64)secret) &&
+	     !(m.w[1] & PF_PRESENT);
 	child_restart();
 	e = child_cmd5(&c, SYS_DEBUG_WRITE, (u64)secret, 8, 0, 0, &m);
-	ok &= e == 0 && TAG_LABEL(m.tag) == CMD_DONE && (long)m.w[0] == -E_FAULT;
-	t_result("isol.other_task", ok,
-		 "a task cannot read another task's memory, directly or through the kernel");
+	ok &= e == 0 && TAG_LABEL(m.tag) == CMD_DONE &&
+	      (long)m.w[0] == -E_FAULT;
+	t_result(
+		"isol.other_task", ok,
+		"a task cannot read another task's memory, directly or through the kernel");
 
 	/* ports: none without a grant; a grant is per task and per port */
 	e = child_cmd(&c, CMD_INB, 0x70, 0, 0, 0, &m);
 	ok = fault_is(&m, e, LABEL_EXCEPTION, 13);
 	child_restart();
-	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_IOPORT, 0), .w = { 0x70, 2 } };
+	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_IOPORT, 0),
+			      .w = { 0x70, 2 } };
 	e = ipc_call(SLOT_PARENT, &m, 500);
 	ok &= e == 0 && m.w[0] == 0;
-	(void)inb(0x71);	/* granted to us: must not fault */
+	(void)inb(0x71); /* granted to us: must not fault */
 	e = child_cmd(&c, CMD_INB, 0x71, 0, 0, 0, &m);
-	ok &= fault_is(&m, e, LABEL_EXCEPTION, 13);	/* not to the child */
+	ok &= fault_is(&m, e, LABEL_EXCEPTION, 13); /* not to the child */
 	child_restart();
-	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_IOPORT, 0), .w = { 0x60, 1 } };
+	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_IOPORT, 0),
+			      .w = { 0x60, 1 } };
 	e2 = ipc_call(SLOT_PARENT, &m, 500);
-	ok &= e2 == 0 && (long)m.w[0] == -E_INVAL;	/* root's policy says no */
-	t_result("isol.ioport", ok,
-		 "in/out fault without a grant; a grant covers only its task and ports");
+	ok &= e2 == 0 && (long)m.w[0] == -E_INVAL; /* root's policy says no */
+	t_result(
+		"isol.ioport", ok,
+		"in/out fault without a grant; a grant covers only its task and ports");
 
 	/* devices: the root task's policy names another task for the edu */
 	m = (struct ipc_msg){ .tag = TAG_MAKE(REQ_DEVICE, 0),
@@ -75,8 +83,9 @@ int main(void)
 	e = child_cmd(&c, CMD_READ, CHILD_DEVICE_BASE, 0, 0, 0, &m);
 	ok &= fault_is(&m, e, LABEL_PAGE_FAULT, CHILD_DEVICE_BASE);
 	child_restart();
-	t_result("isol.device", ok,
-		 "the root task refuses the edu device to a task its policy does not name");
+	t_result(
+		"isol.device", ok,
+		"the root task refuses the edu device to a task its policy does not name");
 
 	/* privileged instructions */
 	e = child_cmd(&c, CMD_CLI, 0, 0, 0, 0, &m);
@@ -85,7 +94,8 @@ int main(void)
 	e = child_cmd(&c, CMD_HLT, 0, 0, 0, 0, &m);
 	ok2 = fault_is(&m, e, LABEL_EXCEPTION, 13);
 	child_restart();
-	t_result("isol.privileged", ok && ok2, "cli and hlt raise #GP in user mode");
+	t_result("isol.privileged", ok && ok2,
+		 "cli and hlt raise #GP in user mode");
 
 	/* names: the child's table holds only SLOT_PARENT */
 	for (u64 s = 0; s < CAP_SLOTS; s++) {
@@ -101,10 +111,13 @@ int main(void)
 	e = child_cmd5(&c, SYS_THREAD_CONTROL, SLOT_PARENT, 0, 0, 0, &m);
 	if (e || (long)m.w[0] != -E_PERM)
 		bad++;
-	e = child_cmd5(&c, SYS_CAP_COPY, SLOT_PARENT, SLOT_PARENT, 5, CR_SEND, &m);
+	e = child_cmd5(&c, SYS_CAP_COPY, SLOT_PARENT, SLOT_PARENT, 5, CR_SEND,
+		       &m);
 	if (e || (long)m.w[0] != -E_PERM)
 		bad++;
-	t_result("isol.caps", bad == 0,
-		 "IPC/exregs to every slot not given: E_BADCAP; the parent cap grants no control (%u wrong)", bad);
+	t_result(
+		"isol.caps", bad == 0,
+		"IPC/exregs to every slot not given: E_BADCAP; the parent cap grants no control (%u wrong)",
+		bad);
 	return 0;
 }

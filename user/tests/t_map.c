@@ -5,7 +5,7 @@
  */
 #include <test.h>
 
-#define VA_B	0x20000000ul
+#define VA_B 0x20000000ul
 
 static bool done(struct ipc_msg *m, long err)
 {
@@ -36,8 +36,10 @@ int main(void)
 	e2 = child_cmd(&b, CMD_READ, VA_B, 0, 0, 0, &m);
 	v1 = m.w[0];
 	e3 = child_cmd(&b, CMD_WRITE, VA_B, 0x5678, 0, 0, &m);
-	t_result("map.share", !e1 && done(&m, e3) && !e2 && v1 == 0x1234 && *p == 0x5678,
-		 "page mapped into another task: it read %lx, we read back %lx", v1, *p);
+	t_result("map.share",
+		 !e1 && done(&m, e3) && !e2 && v1 == 0x1234 && *p == 0x5678,
+		 "page mapped into another task: it read %lx, we read back %lx",
+		 v1, *p);
 
 	/* read-only: a write faults with PF_WRITE | PF_PRESENT */
 	e1 = sys_map(b.task, (u64)q, VA_B + PAGE_SIZE, 1, MAP_R);
@@ -45,8 +47,10 @@ int main(void)
 	ok = faulted_at(&m, e2, VA_B + PAGE_SIZE) &&
 	     (m.w[1] & (PF_WRITE | PF_PRESENT)) == (PF_WRITE | PF_PRESENT);
 	child_restart();
-	t_result("map.readonly", !e1 && ok && *q == 0,
-		 "write to a read-only mapping faults (error %lx), page unchanged", m.w[1]);
+	t_result(
+		"map.readonly", !e1 && ok && *q == 0,
+		"write to a read-only mapping faults (error %lx), page unchanged",
+		m.w[1]);
 
 	/* referenced/dirty: reset our own bits, then B reads, then B writes */
 	sys_unmap((u64)q, 1, 0, NULL);
@@ -56,8 +60,9 @@ int main(void)
 	sys_map(b.task, (u64)q, VA_B + PAGE_SIZE, 1, MAP_R | MAP_W);
 	child_cmd(&b, CMD_WRITE, VA_B + PAGE_SIZE, 9, 0, 0, &m);
 	sys_unmap((u64)q, 1, 0, &st2);
-	t_result("map.refdirty", st == UNMAP_REFERENCED &&
-		 st2 == (UNMAP_REFERENCED | UNMAP_DIRTY) && *q == 9,
+	t_result("map.refdirty",
+		 st == UNMAP_REFERENCED &&
+			 st2 == (UNMAP_REFERENCED | UNMAP_DIRTY) && *q == 9,
 		 "unmap after a read reports %lx, after a write %lx", st, st2);
 
 	/* transitive: us -> B -> C; our unmap takes it from both */
@@ -77,9 +82,11 @@ int main(void)
 	e4 = child_cmd(&b, CMD_READ, VA_B, 0, 0, 0, &m);
 	ok &= faulted_at(&m, e4, VA_B);
 	child_restart();
-	ok &= *p == 0xc0ffee;	/* our own mapping stays */
-	t_result("map.revoke_transitive", ok,
-		 "B mapped our page on to C (map %ld, C read %lx); our unmap revoked both", (long)v1, v2);
+	ok &= *p == 0xc0ffee; /* our own mapping stays */
+	t_result(
+		"map.revoke_transitive", ok,
+		"B mapped our page on to C (map %ld, C read %lx); our unmap revoked both",
+		(long)v1, v2);
 
 	/* upper half outside the kernel range belongs to the task */
 	e1 = sys_map(c.task, (u64)p, 0xffffffff80000000ul, 1, MAP_R);
@@ -87,8 +94,11 @@ int main(void)
 	v1 = m.w[0];
 	e3 = sys_map(c.task, (u64)p, 0xffff880000000000ul, 1, MAP_R);
 	e4 = sys_map(c.task, (u64)p, 0xffff87fffffff000ul, 1, MAP_R);
-	t_result("map.upper_half", !e1 && !e2 && v1 == 0xc0ffee && !e3 && e4 == -E_INVAL,
-		 "map at 0xffffffff80000000 works (read %lx), kernel range refused (%ld)", v1, e4);
+	t_result(
+		"map.upper_half",
+		!e1 && !e2 && v1 == 0xc0ffee && !e3 && e4 == -E_INVAL,
+		"map at 0xffffffff80000000 works (read %lx), kernel range refused (%ld)",
+		v1, e4);
 
 	/* task_unmap: one call clears a whole range of another task */
 	e1 = sys_map(c.task, (u64)p, 0x7ff000000000ul, 1, MAP_R);
@@ -98,9 +108,10 @@ int main(void)
 	ok = !e1 && !e2 && !e3 && faulted_at(&m, e4, 0x710000000000ul);
 	child_restart();
 	e4 = child_cmd(&c, CMD_READ, 0xffffffff80000000ul, 0, 0, 0, &m);
-	ok &= done(&m, e4) && m.w[0] == 0xc0ffee;	/* upper half untouched */
-	t_result("map.task_unmap", ok && *p == 0xc0ffee,
-		 "one task_unmap over 15 TiB of another task removed its mappings there, kept the rest");
+	ok &= done(&m, e4) && m.w[0] == 0xc0ffee; /* upper half untouched */
+	t_result(
+		"map.task_unmap", ok && *p == 0xc0ffee,
+		"one task_unmap over 15 TiB of another task removed its mappings there, kept the rest");
 
 	/*
 	 * Each map at a fresh GiB needs a new PD and PT (3 pages); the child's
@@ -115,10 +126,12 @@ int main(void)
 		ok = !e1 && !e2;
 		if (!ok)
 			t_result("map.task_unmap_reclaims", false,
-				 "map %lu at %lx: %ld, task_unmap %ld", i, va, e1, e2);
+				 "map %lu at %lx: %ld, task_unmap %ld", i, va,
+				 e1, e2);
 	}
 	if (ok)
-		t_result("map.task_unmap_reclaims", true,
-			 "200 map/task_unmap rounds at fresh GiBs (600 table pages) fit a 64-page quota");
+		t_result(
+			"map.task_unmap_reclaims", true,
+			"200 map/task_unmap rounds at fresh GiBs (600 table pages) fit a 64-page quota");
 	return 0;
 }

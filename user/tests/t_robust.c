@@ -20,8 +20,11 @@ int main(void)
 	t0 = ticks_now();
 	e = t_wait(&m, NULL, 30);
 	t1 = ticks_now();
-	t_result("robust.looper", e == -E_TIMEOUT && t1 - t0 >= 30 && t1 - t0 < 200,
-		 "with a task spinning at our priority we still wake on time (%lu ticks)", t1 - t0);
+	t_result(
+		"robust.looper",
+		e == -E_TIMEOUT && t1 - t0 >= 30 && t1 - t0 < 200,
+		"with a task spinning at our priority we still wake on time (%lu ticks)",
+		t1 - t0);
 	sys_thread_exregs(looper.thread, NULL, NULL, EX_HALT, NULL);
 
 	/* hog: creates threads in itself until its quota is gone */
@@ -34,8 +37,11 @@ int main(void)
 		n++;
 	}
 	e = sys_thread_create(SLOT_SELF_TASK, slot_alloc());
-	t_result("robust.kmem", n > 2 && n < 20 && (long)m.w[0] == -E_NOMEM && e == 0,
-		 "a 96 KiB task made %lu threads, then E_NOMEM; our own quota is untouched", n);
+	t_result(
+		"robust.kmem",
+		n > 2 && n < 20 && (long)m.w[0] == -E_NOMEM && e == 0,
+		"a 96 KiB task made %lu threads, then E_NOMEM; our own quota is untouched",
+		n);
 
 	/* faulter: faults 500 times in a row, each answered */
 	spawn_task(&faulter, child_cmd_loop, 0, 64 << 10, 0x12);
@@ -47,8 +53,10 @@ int main(void)
 		ipc_send(faulter.thread, &m, 200);
 		e = t_wait(&m, NULL, 500);
 	}
-	spawn_thread(&t, (entry_fn)0, 0, 100, 0);	/* faults at ip 0, halts */
-	t_result("robust.fault_storm", faults == 500,
-		 "500 exceptions in a row from one task, each delivered and answered (%d)", faults);
+	spawn_thread(&t, (entry_fn)0, 0, 100, 0); /* faults at ip 0, halts */
+	t_result(
+		"robust.fault_storm", faults == 500,
+		"500 exceptions in a row from one task, each delivered and answered (%d)",
+		faults);
 	return 0;
 }

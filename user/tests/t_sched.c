@@ -43,20 +43,23 @@ int main(void)
 	spawn_thread(&s, high, 2, 90, SLOT_PARENT);
 	sys_thread_control(SLOT_SELF_THREAD, 0, 50, TC_SET_PRIO);
 	/* lowering our priority below a ready thread must switch at once */
-	t_result("sched.priority", seen == 0 && marker == 2,
-		 "a ready higher-priority thread runs as soon as it outranks us (marker %lu then %lu)",
-		 seen, marker);
+	t_result(
+		"sched.priority", seen == 0 && marker == 2,
+		"a ready higher-priority thread runs as soon as it outranks us (marker %lu then %lu)",
+		seen, marker);
 
 	spawn_thread(&s, spinner, 0, 50, SLOT_PARENT);
 	t0 = ticks_now();
 	for (int i = 0; i < 5; i++)
 		sys_yield();
-	t_wait(&m, NULL, 20);	/* sleep: the spinner runs */
+	t_wait(&m, NULL, 20); /* sleep: the spinner runs */
 	seen = spins;
 	for (int i = 0; i < 3; i++)
-		sys_yield();	/* we get the CPU back despite the spinner */
-	t_result("sched.timeslice", seen > 0 && ticks_now() - t0 < 2000,
-		 "an equal-priority spinner ran (%lu loops) and we still got the CPU back", seen);
+		sys_yield(); /* we get the CPU back despite the spinner */
+	t_result(
+		"sched.timeslice", seen > 0 && ticks_now() - t0 < 2000,
+		"an equal-priority spinner ran (%lu loops) and we still got the CPU back",
+		seen);
 	sys_thread_exregs(s.thread, NULL, NULL, EX_HALT, NULL);
 	return 0;
 }

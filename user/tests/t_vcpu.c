@@ -13,9 +13,9 @@
  */
 #include <test.h>
 
-#define GUEST_QUOTA	(64ul << 10)
-#define UNMAPPED_VA	0x50000000ul
-#define VBIT		5		/* the virtual interrupt we raise */
+#define GUEST_QUOTA (64ul << 10)
+#define UNMAPPED_VA 0x50000000ul
+#define VBIT 5 /* the virtual interrupt we raise */
 
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
 extern char guest_spin[], own_ud2[], guest_fpu[];
@@ -30,7 +30,7 @@ asm(".text\n"
     "guest_after_syscall:\n"
     "	ud2\n"
     "guest_read:\n"
-    "	mov (%rdi), %rax\n"		/* 3 bytes */
+    "	mov (%rdi), %rax\n" /* 3 bytes */
     "guest_spin:\n"
     "	jmp guest_spin\n"
     ".globl guest_fpu\n"
@@ -42,13 +42,16 @@ asm(".text\n"
     "own_ud2:\n"
     "	ud2\n");
 
-enum { MODE_JUMP, MODE_SKIP };
+enum {
+	MODE_JUMP,
+	MODE_SKIP
+};
 
 static struct vcpu_state *vs;
 static struct ctx flow;
 static volatile int mode;
 static volatile u64 skip, fix_rax, upcalls;
-static struct vcpu_state ev;		/* the state area at the last upcall */
+static struct vcpu_state ev; /* the state area at the last upcall */
 static volatile bool want_signal, done;
 static u64 vcpu_thread, guest;
 
@@ -62,7 +65,7 @@ static void vcpu_upcall(struct vcpu_state *s)
 		if (fix_rax)
 			s->regs.rax = fix_rax;
 		sys_vcpu_resume(CAP_NONE);
-		ev.cause = 0;		/* resume failed: the flow sees it */
+		ev.cause = 0; /* resume failed: the flow sees it */
 	}
 	ctx_jump(&flow);
 }
@@ -100,13 +103,19 @@ static void test_own_task(void)
 	fix_rax = 0;
 	vs->flags = VCPU_F_FAULTS;
 	asm volatile("mov $0x5151, %%rbx\n\tud2\n\tmov %%rbx, %0"
-		     : "=r"(rbx) : : "rbx", "memory");
-	t_result("vcpu.exception_upcall",
-		 upcalls == before + 1 && upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
-		 ev.vector == 6 && rbx == 0x5151 && ev.saved_flags == VCPU_F_FAULTS &&
-		 !(ev.flags & VCPU_F_FAULTS) && !(vs->flags & VCPU_F_FAULTS),
-		 "#UD upcall (cause %lu vector %lu), resume kept rbx %lx, flags cleared",
-		 ev.cause, ev.vector, rbx);
+		     : "=r"(rbx)
+		     :
+		     : "rbx", "memory");
+	t_result(
+		"vcpu.exception_upcall",
+		upcalls == before + 1 &&
+			upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
+			ev.vector == 6 && rbx == 0x5151 &&
+			ev.saved_flags == VCPU_F_FAULTS &&
+			!(ev.flags & VCPU_F_FAULTS) &&
+			!(vs->flags & VCPU_F_FAULTS),
+		"#UD upcall (cause %lu vector %lu), resume kept rbx %lx, flags cleared",
+		ev.cause, ev.vector, rbx);
 
 	/* page fault: upcall with the address, resumed past the load */
 	skip = 3;
@@ -114,9 +123,10 @@ static void test_own_task(void)
 	vs->flags = VCPU_F_FAULTS;
 	asm volatile("mov (%1), %0" : "=a"(val) : "D"(UNMAPPED_VA) : "memory");
 	t_result("vcpu.page_fault_upcall",
-		 upcalls == before + 2 && upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
-		 ev.vector == 14 && ev.fault_addr == UNMAPPED_VA &&
-		 (ev.error & PF_USER) && val == 0x77,
+		 upcalls == before + 2 &&
+			 upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
+			 ev.vector == 14 && ev.fault_addr == UNMAPPED_VA &&
+			 (ev.error & PF_USER) && val == 0x77,
 		 "#PF upcall at %lx (error %lx), handler's rax %lx arrived",
 		 ev.fault_addr, ev.error, val);
 	mode = MODE_JUMP;
@@ -125,9 +135,10 @@ static void test_own_task(void)
 	vs->flags = 0;
 	before = upcalls;
 	val = *(volatile u64 *)heap_alloc(PAGE_SIZE);
-	t_result("vcpu.faults_to_pager", upcalls == before && val == 0,
-		 "with VCPU_F_FAULTS clear the root task mapped a heap page (%lu upcalls)",
-		 upcalls - before);
+	t_result(
+		"vcpu.faults_to_pager", upcalls == before && val == 0,
+		"with VCPU_F_FAULTS clear the root task mapped a heap page (%lu upcalls)",
+		upcalls - before);
 }
 
 static void test_guest_task(void)
@@ -137,17 +148,21 @@ static void test_guest_task(void)
 
 	e1 = run_until_upcall(guest, (u64)guest_syscall, 0, 0);
 	sys_ok = !e1 && upcall_is(VCPU_CAUSE_SYSCALL, guest) &&
-		 ev.regs.rax == 0x1234 && ev.regs.rip == (u64)guest_after_syscall;
-	t_result("vcpu.resume_other_task", sys_ok,
-		 "resume into the guest task; its syscall %lx came back from slot %lu (err %ld)",
-		 ev.regs.rax, ev.from, e1);
+		 ev.regs.rax == 0x1234 &&
+		 ev.regs.rip == (u64)guest_after_syscall;
+	t_result(
+		"vcpu.resume_other_task", sys_ok,
+		"resume into the guest task; its syscall %lx came back from slot %lu (err %ld)",
+		ev.regs.rax, ev.from, e1);
 
 	e2 = run_until_upcall(guest, (u64)guest_after_syscall, 0, 0);
-	exc_ok = !e2 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) && ev.vector == 6;
+	exc_ok = !e2 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) &&
+		 ev.vector == 6;
 	/* the guest cannot read our memory: the state area faults there */
 	e3 = run_until_upcall(guest, (u64)guest_read, (u64)vs, 0);
-	pf_ok = !e3 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) && ev.vector == 14 &&
-		ev.fault_addr == (u64)vs && ev.regs.rip == (u64)guest_read;
+	pf_ok = !e3 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) &&
+		ev.vector == 14 && ev.fault_addr == (u64)vs &&
+		ev.regs.rip == (u64)guest_read;
 	t_result("vcpu.user_fault_upcall", exc_ok && pf_ok,
 		 "guest #UD and #PF (addr %lx) upcall into this task (%ld %ld)",
 		 ev.fault_addr, e2, e3);
@@ -162,12 +177,13 @@ static void test_fpu(void)
 	asm volatile("movq %0, %%xmm15" : : "r"(mine));
 	err = run_until_upcall(guest, (u64)guest_fpu, in, 0);
 	for (int i = 0; i < 5; i++)
-		sys_yield();	/* other threads run, FPU state switched */
+		sys_yield(); /* other threads run, FPU state switched */
 	asm volatile("movq %%xmm15, %0" : "=r"(out));
-	t_result("vcpu.fpu",
-		 !err && upcall_is(VCPU_CAUSE_SYSCALL, guest) && out == in,
-		 "xmm15 set in the guest task (%lx) is the vCPU's own in the VMM task (%lx)",
-		 in, out);
+	t_result(
+		"vcpu.fpu",
+		!err && upcall_is(VCPU_CAUSE_SYSCALL, guest) && out == in,
+		"xmm15 set in the guest task (%lx) is the vCPU's own in the VMM task (%lx)",
+		in, out);
 }
 
 static void test_no_cap(void)
@@ -176,20 +192,21 @@ static void test_no_cap(void)
 	long e1, e2, e3, e4, e5;
 
 	sys_cap_copy(guest, SLOT_SELF_TASK, weak, CR_GRANT, 0);
-	vs->regs.rip = 0xffff800000001000ul;	/* success impossible */
+	vs->regs.rip = 0xffff800000001000ul; /* success impossible */
 	e1 = sys_vcpu_resume(empty);
 	e2 = sys_vcpu_resume(vcpu_thread);
 	e3 = sys_vcpu_resume(weak);
 	e4 = sys_vcpu_resume(CAP_NONE);
 	vs->regs.rip = (u64)guest_spin;
-	vs->regs.fs_base = 0x0000800000000000ul;	/* not canonical */
+	vs->regs.fs_base = 0x0000800000000000ul; /* not canonical */
 	e5 = sys_vcpu_resume(guest);
 	vs->regs.fs_base = 0;
-	t_result("vcpu.resume_no_cap",
-		 e1 == -E_BADCAP && e2 == -E_BADCAP && e3 == -E_PERM &&
-		 e4 == -E_INVAL && e5 == -E_INVAL,
-		 "empty slot %ld, thread cap %ld, task cap without control %ld, kernel ip %ld, bad fs %ld",
-		 e1, e2, e3, e4, e5);
+	t_result(
+		"vcpu.resume_no_cap",
+		e1 == -E_BADCAP && e2 == -E_BADCAP && e3 == -E_PERM &&
+			e4 == -E_INVAL && e5 == -E_INVAL,
+		"empty slot %ld, thread cap %ld, task cap without control %ld, kernel ip %ld, bad fs %ld",
+		e1, e2, e3, e4, e5);
 }
 
 static bool wait_pending(void)
@@ -216,15 +233,17 @@ static void test_irq(void)
 		want_signal = true;
 		pend = wait_pending() && upcalls == before;
 	} else {
-		pend = false;	/* an upcall although disabled */
+		pend = false; /* an upcall although disabled */
 	}
 	err = run_until_upcall(CAP_NONE, (u64)own_ud2, 0, VCPU_F_IRQ);
-	t_result("vcpu.irq_gated",
-		 pend && !err && upcall_is(VCPU_CAUSE_IRQ, CAP_NONE) &&
-		 (ev.pending & (1ul << VBIT)) && ev.regs.rip == (u64)own_ud2 &&
-		 ev.saved_flags == VCPU_F_IRQ,
-		 "pending %d without upcall while disabled, delivered on resume (cause %lu)",
-		 pend, ev.cause);
+	t_result(
+		"vcpu.irq_gated",
+		pend && !err && upcall_is(VCPU_CAUSE_IRQ, CAP_NONE) &&
+			(ev.pending & (1ul << VBIT)) &&
+			ev.regs.rip == (u64)own_ud2 &&
+			ev.saved_flags == VCPU_F_IRQ,
+		"pending %d without upcall while disabled, delivered on resume (cause %lu)",
+		pend, ev.cause);
 
 	/* flag set, in this task: upcall while we spin */
 	vs->pending = 0;
@@ -250,9 +269,10 @@ static void test_irq(void)
 			   ev.regs.rip == (u64)guest_spin;
 		break;
 	}
-	t_result("vcpu.irq_upcall", ok && guest_ok,
-		 "virtual interrupt upcalls in the own and in the guest task (cause %lu from %lx)",
-		 ev.cause, ev.from);
+	t_result(
+		"vcpu.irq_upcall", ok && guest_ok,
+		"virtual interrupt upcalls in the own and in the guest task (cause %lu from %lx)",
+		ev.cause, ev.from);
 }
 
 static void vcpu_main(void)
@@ -260,7 +280,8 @@ static void vcpu_main(void)
 	long err = sys_vcpu_control(vcpu_thread, (u64)vs);
 
 	if (err) {
-		t_result("vcpu.exception_upcall", false, "vcpu_control: %ld", err);
+		t_result("vcpu.exception_upcall", false, "vcpu_control: %ld",
+			 err);
 	} else {
 		test_own_task();
 		test_guest_task();
@@ -272,7 +293,8 @@ static void vcpu_main(void)
 	for (;;) {
 		struct ipc_msg m;
 
-		t_wait(&m, NULL, TIMEOUT_NEVER);	/* never spin: t_sched runs at 50 */
+		t_wait(&m, NULL,
+		       TIMEOUT_NEVER); /* never spin: t_sched runs at 50 */
 	}
 }
 
@@ -289,14 +311,15 @@ static void test_bad_args(void)
 	e[6] = sys_vcpu_control(SLOT_SELF_TASK, (u64)vs);
 	e[7] = sys_vcpu_signal(SLOT_SELF_THREAD, 1);
 	e[8] = sys_vcpu_signal(vcpu_thread, VCPU_PENDING_BITS);
-	t_result("vcpu.bad_args",
-		 e[0] == (u64)-E_STATE && e[1] == (u64)-E_INVAL &&
-		 e[2] == (u64)-E_INVAL && e[3] == (u64)-E_FAULT &&
-		 e[4] == (u64)-E_FAULT && e[5] == (u64)-E_BADCAP &&
-		 e[6] == (u64)-E_BADCAP && e[7] == (u64)-E_STATE &&
-		 e[8] == (u64)-E_INVAL,
-		 "resume %ld, area: unaligned %ld kernel %ld unmapped %ld read-only %ld, slots %ld %ld, signal %ld %ld",
-		 e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
+	t_result(
+		"vcpu.bad_args",
+		e[0] == (u64)-E_STATE && e[1] == (u64)-E_INVAL &&
+			e[2] == (u64)-E_INVAL && e[3] == (u64)-E_FAULT &&
+			e[4] == (u64)-E_FAULT && e[5] == (u64)-E_BADCAP &&
+			e[6] == (u64)-E_BADCAP && e[7] == (u64)-E_STATE &&
+			e[8] == (u64)-E_INVAL,
+		"resume %ld, area: unaligned %ld kernel %ld unmapped %ld read-only %ld, slots %ld %ld, signal %ld %ld",
+		e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
 }
 
 int main(void)
@@ -329,7 +352,8 @@ int main(void)
 	ip = (u64)vcpu_main;
 	sp = (u64)stack + 4 * PAGE_SIZE - 8;
 	sys_thread_exregs(vcpu_thread, &ip, &sp, EX_SET_IP | EX_SET_SP, NULL);
-	sys_thread_control(vcpu_thread, SLOT_PARENT, 100, TC_SET_PAGER | TC_SET_PRIO);
+	sys_thread_control(vcpu_thread, SLOT_PARENT, 100,
+			   TC_SET_PAGER | TC_SET_PRIO);
 	sys_thread_control(vcpu_thread, 0, 0, TC_START);
 
 	/* Raise the virtual interrupt whenever the vCPU asks, a bit later. */

@@ -19,11 +19,11 @@ asm(".text\n"
     "	pop %rax\n"
     "	and $-16, %rsp\n"
     "	call *%rax\n"
-    "1:	mov $1, %eax\n"			/* SYS_IPC */
-    "	mov $-1, %rdi\n"			/* CAP_NONE */
+    "1:	mov $1, %eax\n"	 /* SYS_IPC */
+    "	mov $-1, %rdi\n" /* CAP_NONE */
     "	mov $-1, %rsi\n"
-    "	mov $2, %edx\n"				/* IPC_RECV */
-    "	movabs $0xffffffff00000000, %r10\n"	/* receive: never */
+    "	mov $2, %edx\n"			    /* IPC_RECV */
+    "	movabs $0xffffffff00000000, %r10\n" /* receive: never */
     "	syscall\n"
     "	jmp 1b\n");
 
@@ -47,7 +47,7 @@ void *heap_alloc(u64 bytes)
 	bytes = ALIGN_UP(bytes, PAGE_SIZE);
 	heap_next += bytes;
 	for (u64 off = 0; off < bytes; off += PAGE_SIZE)
-		p[off] = 0;		/* the root task maps it on first touch */
+		p[off] = 0; /* the root task maps it on first touch */
 	return (void *)p;
 }
 
@@ -167,7 +167,7 @@ static void pinger(u64 arg)
 				p->slowest = d;
 			p->pings++;
 		}
-		ipc_wait(&z, NULL, 2);	/* sleep two ticks */
+		ipc_wait(&z, NULL, 2); /* sleep two ticks */
 	}
 }
 

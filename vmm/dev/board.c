@@ -22,7 +22,7 @@ static void post_write(u16 port, unsigned size, u32 val)
 static u32 kbc_read(u16 port, unsigned size)
 {
 	(void)size;
-	return port == 0x64 ? 0x00 : 0x00;	/* buffers empty */
+	return port == 0x64 ? 0x00 : 0x00; /* buffers empty */
 }
 
 static void kbc_write(u16 port, unsigned size, u32 val)

@@ -11,11 +11,11 @@ static u32 address;
 
 /* The host bridge's first 64 bytes (type 0 header), little endian. */
 static const u32 host_bridge[16] = {
-	[0] = 0x29c08086,	/* Intel, Q35 DRAM controller */
-	[1] = 0x00000000,	/* command, status */
-	[2] = 0x06000000,	/* class: host bridge, revision 0 */
-	[3] = 0x00000000,	/* header type 0 */
-	[11] = 0x11001af4,	/* subsystem */
+	[0] = 0x29c08086,  /* Intel, Q35 DRAM controller */
+	[1] = 0x00000000,  /* command, status */
+	[2] = 0x06000000,  /* class: host bridge, revision 0 */
+	[3] = 0x00000000,  /* header type 0 */
+	[11] = 0x11001af4, /* subsystem */
 };
 
 static u32 config_read(u32 addr)

@@ -9,7 +9,7 @@
 
 struct pic {
 	u8 irr, isr, imr, base;
-	u8 icw_step;		/* next ICW expected, 0 when initialized */
+	u8 icw_step; /* next ICW expected, 0 when initialized */
 	bool icw4, read_isr, auto_eoi;
 	u8 elcr;
 };
@@ -71,7 +71,7 @@ void pic_acknowledge(int vector)
 		if (irq < 0 || irq > 7 || !(p->irr & (1 << irq)))
 			continue;
 		if (!(p->elcr & (1 << irq)))
-			p->irr &= ~(1 << irq);	/* edge: the request is taken */
+			p->irr &= ~(1 << irq); /* edge: the request is taken */
 		if (!p->auto_eoi)
 			p->isr |= 1 << irq;
 		if (c == 1) {
@@ -99,8 +99,8 @@ void pic_raise(unsigned irq)
 /* irq's request is still in the IRR (not yet taken by the CPU). */
 bool pic_requested(unsigned irq)
 {
-	return irq >= 8 ? pics[1].irr & (1 << (irq - 8))
-			: pics[0].irr & (1 << irq);
+	return irq >= 8 ? pics[1].irr & (1 << (irq - 8)) :
+			  pics[0].irr & (1 << irq);
 }
 
 void pic_lower(unsigned irq)
@@ -132,7 +132,7 @@ static u32 pic_read(u16 port, unsigned size)
 
 static void pic_eoi(struct pic *p, int irq)
 {
-	if (irq < 0) {		/* non-specific: the highest in service */
+	if (irq < 0) { /* non-specific: the highest in service */
 		for (irq = 0; irq < 8 && !(p->isr & (1 << irq)); irq++)
 			;
 	}
@@ -145,7 +145,7 @@ static void pic_write_regs(u16 port, unsigned size, u32 val)
 	struct pic *p = pic_of(port);
 
 	(void)size;
-	if (!(port & 1) && (val & 0x10)) {	/* ICW1 */
+	if (!(port & 1) && (val & 0x10)) { /* ICW1 */
 		p->icw4 = val & 1;
 		p->icw_step = 2;
 		p->imr = p->isr = p->irr = 0;
@@ -166,17 +166,17 @@ static void pic_write_regs(u16 port, unsigned size, u32 val)
 			p->icw_step = 0;
 			return;
 		}
-		p->imr = val;	/* OCW1 */
+		p->imr = val; /* OCW1 */
 		return;
 	}
-	if ((val & 0x18) == 0x08) {	/* OCW3 */
+	if ((val & 0x18) == 0x08) { /* OCW3 */
 		if (val & 2)
 			p->read_isr = val & 1;
 		return;
 	}
-	if ((val & 0xe0) == 0x20)	/* OCW2: non-specific EOI */
+	if ((val & 0xe0) == 0x20) /* OCW2: non-specific EOI */
 		pic_eoi(p, -1);
-	else if ((val & 0xe0) == 0x60)	/* specific EOI */
+	else if ((val & 0xe0) == 0x60) /* specific EOI */
 		pic_eoi(p, val & 7);
 }
 

@@ -9,17 +9,17 @@
  */
 #include "vmm.h"
 
-#define PIT_HZ	1193182ul
-#define PIT_MAX_LAG_MS	500
+#define PIT_HZ 1193182ul
+#define PIT_MAX_LAG_MS 500
 
 struct channel {
-	u32 reload;		/* 1..65536 */
-	u8 mode, access;	/* access: 1 lsb, 2 msb, 3 lsb then msb */
+	u32 reload;	 /* 1..65536 */
+	u8 mode, access; /* access: 1 lsb, 2 msb, 3 lsb then msb */
 	bool write_msb, read_msb;
 	bool latched;
 	u16 latch;
 	u16 partial;
-	u64 start;		/* TSC when counting began */
+	u64 start; /* TSC when counting began */
 	bool running;
 };
 
@@ -27,8 +27,8 @@ static struct channel ch[3];
 static bool gate2;
 static u8 port61;
 /* Written by the vCPU only; the timer thread reads deadline. */
-static volatile u64 deadline;	/* channel 0's next expiry (TSC), 0: none */
-static volatile u64 period;	/* TSC per period, 0: one-shot */
+static volatile u64 deadline; /* channel 0's next expiry (TSC), 0: none */
+static volatile u64 period;   /* TSC per period, 0: one-shot */
 
 static u64 elapsed(struct channel *c)
 {
@@ -44,7 +44,7 @@ static u16 count_now(struct channel *c)
 	e = elapsed(c);
 	if (c->mode == 2 || c->mode == 3)
 		return c->reload - e % c->reload;
-	return (u16)(c->reload - e);	/* 0/4: wraps on after zero */
+	return (u16)(c->reload - e); /* 0/4: wraps on after zero */
 }
 
 static bool out_high(struct channel *c)
@@ -127,7 +127,7 @@ static void control(u8 val)
 	unsigned sel = val >> 6, access = (val >> 4) & 3;
 	struct channel *c;
 
-	if (sel == 3) {		/* read-back: latch the named counts */
+	if (sel == 3) { /* read-back: latch the named counts */
 		for (unsigned i = 0; i < 3; i++)
 			if (!(val & 0x20) && (val & (2 << i))) {
 				ch[i].latch = count_now(&ch[i]);
@@ -146,11 +146,11 @@ static void control(u8 val)
 	c->access = access;
 	c->mode = (val >> 1) & 7;
 	if (c->mode > 5)
-		c->mode -= 4;	/* 6, 7 alias 2, 3 */
+		c->mode -= 4; /* 6, 7 alias 2, 3 */
 	c->write_msb = c->read_msb = c->latched = false;
 	c->running = false;
 	if (sel == 0) {
-		deadline = 0;	/* stopped until a count is written */
+		deadline = 0; /* stopped until a count is written */
 		period = 0;
 	}
 }
@@ -188,7 +188,7 @@ static u32 port61_read(u16 port, unsigned size)
 {
 	(void)port;
 	(void)size;
-	port61 ^= 0x10;		/* refresh toggle */
+	port61 ^= 0x10; /* refresh toggle */
 	return (port61 & 0x13) | (out_high(&ch[2]) ? 0x20 : 0);
 }
 

@@ -27,8 +27,8 @@ static bool leap(unsigned y)
 	return (y % 4 == 0 && y % 100) || y % 400 == 0;
 }
 
-static const u8 month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-				   30, 31 };
+static const u8 month_days[12] = { 31, 28, 31, 30, 31, 30,
+				   31, 31, 30, 31, 30, 31 };
 
 /* Seconds since 2000-01-01 <-> the CMOS date fields. */
 static u64 to_seconds(unsigned y, unsigned mo, unsigned d, unsigned h,
@@ -52,7 +52,7 @@ static void set_time(u64 t)
 	cmos[0] = bcd(t % 60);
 	cmos[2] = bcd(t / 60 % 60);
 	cmos[4] = bcd(t / 3600 % 24);
-	cmos[6] = bcd((days + 6) % 7 + 1);	/* 2000-01-01 was a Saturday */
+	cmos[6] = bcd((days + 6) % 7 + 1); /* 2000-01-01 was a Saturday */
 	while (days >= (leap(y) ? 366u : 365u))
 		days -= leap(y++) ? 366 : 365;
 	for (;;) {
@@ -80,21 +80,19 @@ static u8 real_cmos(u8 reg)
 
 static void read_real_clock(void)
 {
-	struct ipc_msg m = { .tag = TAG_MAKE(REQ_IOPORT, 0),
-			     .w = { 0x70, 2 } };
+	struct ipc_msg m = { .tag = TAG_MAKE(REQ_IOPORT, 0), .w = { 0x70, 2 } };
 	unsigned y;
 
 	start_seconds = to_seconds(2026, 1, 1, 0, 0, 0);
 	if (ipc_call(SLOT_PARENT, &m, TIMEOUT_NEVER) || m.w[0])
 		return;
-	while (real_cmos(0x0a) & 0x80)	/* update in progress */
+	while (real_cmos(0x0a) & 0x80) /* update in progress */
 		;
 	y = 2000 + from_bcd(real_cmos(9));
-	start_seconds = to_seconds(y, from_bcd(real_cmos(8)),
-				   from_bcd(real_cmos(7)),
-				   from_bcd(real_cmos(4)),
-				   from_bcd(real_cmos(2)),
-				   from_bcd(real_cmos(0)));
+	start_seconds =
+		to_seconds(y, from_bcd(real_cmos(8)), from_bcd(real_cmos(7)),
+			   from_bcd(real_cmos(4)), from_bcd(real_cmos(2)),
+			   from_bcd(real_cmos(0)));
 }
 
 static u32 rtc_read(u16 port, unsigned size)
@@ -113,7 +111,7 @@ static void rtc_write(u16 port, unsigned size, u32 val)
 	if (port == 0x70)
 		index = val & 0x7f;
 	else if (index >= 0x0e)
-		cmos[index] = val;	/* NVRAM; the clock itself is ours */
+		cmos[index] = val; /* NVRAM; the clock itself is ours */
 }
 
 static const struct ioport_handler rtc_ports = { 0x70, 2, rtc_read, rtc_write };
@@ -122,8 +120,8 @@ void rtc_init(void)
 {
 	start_tsc = rdtsc();
 	read_real_clock();
-	cmos[0x0a] = 0x26;	/* 32.768 kHz base, no update in progress */
-	cmos[0x0b] = 0x02;	/* 24 hours, BCD, no interrupts */
-	cmos[0x0d] = 0x80;	/* valid RAM and time */
+	cmos[0x0a] = 0x26; /* 32.768 kHz base, no update in progress */
+	cmos[0x0b] = 0x02; /* 24 hours, BCD, no interrupts */
+	cmos[0x0d] = 0x80; /* valid RAM and time */
 	ioport_register(&rtc_ports);
 }

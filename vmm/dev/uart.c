@@ -11,12 +11,12 @@
  */
 #include "vmm.h"
 
-#define IER_RDI		0x01
-#define IER_THRI	0x02
-#define LCR_DLAB	0x80
-#define MCR_LOOP	0x10
+#define IER_RDI 0x01
+#define IER_THRI 0x02
+#define LCR_DLAB 0x80
+#define MCR_LOOP 0x10
 
-#define RX_SIZE		256
+#define RX_SIZE 256
 
 static struct {
 	u8 ier, lcr, mcr, scr, fcr, dll, dlm;
@@ -78,7 +78,7 @@ void uart_poll(void)
 	if (!r)
 		return;
 	for (tail = r->tail; tail != r->head && u.rx_count < RX_SIZE; tail++) {
-		asm volatile("" ::: "memory");	/* index before byte */
+		asm volatile("" ::: "memory"); /* index before byte */
 		u.rx[(u.rx_head + u.rx_count++) % RX_SIZE] =
 			r->buf[tail % VM_CONSOLE_RING_SIZE];
 	}
@@ -124,12 +124,12 @@ static u32 uart_read(u16 port, unsigned size)
 	case 2:
 		v = u.fcr & 1 ? 0xc0 : 0;
 		if ((u.ier & IER_RDI) && u.rx_count) {
-			v |= 0x04;		/* received data available */
+			v |= 0x04; /* received data available */
 		} else if ((u.ier & IER_THRI) && u.thre_pending) {
 			v |= 0x02;
-			u.thre_pending = false;	/* reading IIR clears it */
+			u.thre_pending = false; /* reading IIR clears it */
 		} else {
-			v |= 0x01;		/* no interrupt pending */
+			v |= 0x01; /* no interrupt pending */
 		}
 		break;
 	case 3:
@@ -139,14 +139,14 @@ static u32 uart_read(u16 port, unsigned size)
 		v = u.mcr;
 		break;
 	case 5:
-		v = 0x60 | (u.rx_count ? 1 : 0);	/* THR empty, DR */
+		v = 0x60 | (u.rx_count ? 1 : 0); /* THR empty, DR */
 		break;
 	case 6:
-		if (u.mcr & MCR_LOOP)	/* loopback: modem outputs fed back */
+		if (u.mcr & MCR_LOOP) /* loopback: modem outputs fed back */
 			v = (u.mcr & 0x0c) << 4 | (u.mcr & 1) << 5 |
 			    (u.mcr & 2) << 3;
 		else
-			v = 0xb0;	/* DCD, DSR, CTS */
+			v = 0xb0; /* DCD, DSR, CTS */
 		break;
 	case 7:
 		v = u.scr;

@@ -31,63 +31,63 @@
 #include <vm_boot.h>
 
 /* Capability slots of the VM task. */
-#define SLOT_USER_TASK		8	/* guest user processes run here */
-#define SLOT_TIMER_THREAD	9
-#define SLOT_VCPU_THREAD	SLOT_SELF_THREAD	/* the first thread */
+#define SLOT_USER_TASK 8 /* guest user processes run here */
+#define SLOT_TIMER_THREAD 9
+#define SLOT_VCPU_THREAD SLOT_SELF_THREAD /* the first thread */
 
 /* The vCPU runs just below the timer thread (the root task's 100). */
-#define VCPU_PRIORITY		99
+#define VCPU_PRIORITY 99
 
 /* Guest segment selectors Linux uses (arch/x86/include/asm/segment.h). */
-#define GUEST_KERNEL_CS		0x10
-#define GUEST_KERNEL_DS		0x18
-#define GUEST_USER_DS		0x2b
-#define GUEST_USER_CS		0x33
+#define GUEST_KERNEL_CS 0x10
+#define GUEST_KERNEL_DS 0x18
+#define GUEST_USER_DS 0x2b
+#define GUEST_USER_CS 0x33
 
-#define RFLAGS_CF	(1ul << 0)
-#define RFLAGS_FIXED	(1ul << 1)
-#define RFLAGS_TF	(1ul << 8)
-#define RFLAGS_IF	(1ul << 9)
-#define RFLAGS_DF	(1ul << 10)
-#define RFLAGS_IOPL	(3ul << 12)
-#define RFLAGS_NT	(1ul << 14)
-#define RFLAGS_RF	(1ul << 16)
-#define RFLAGS_AC	(1ul << 18)
+#define RFLAGS_CF (1ul << 0)
+#define RFLAGS_FIXED (1ul << 1)
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_IF (1ul << 9)
+#define RFLAGS_DF (1ul << 10)
+#define RFLAGS_IOPL (3ul << 12)
+#define RFLAGS_NT (1ul << 14)
+#define RFLAGS_RF (1ul << 16)
+#define RFLAGS_AC (1ul << 18)
 /* What a CPL-3 popf/resume can really set; IF is virtual. */
-#define RFLAGS_USER_MASK 0x0cd5ul	/* CF PF AF ZF SF TF DF OF */
+#define RFLAGS_USER_MASK 0x0cd5ul /* CF PF AF ZF SF TF DF OF */
 
-#define CR0_PE		(1ul << 0)
-#define CR0_TS		(1ul << 3)
-#define CR0_WP		(1ul << 16)
-#define CR0_PG		(1ul << 31)
-#define CR4_PSE		(1ul << 4)
-#define CR4_PAE		(1ul << 5)
-#define CR4_PGE		(1ul << 7)
-#define CR4_PCIDE	(1ul << 17)
-#define CR4_OSXSAVE	(1ul << 18)
-#define EFER_SCE	(1ul << 0)
-#define EFER_LME	(1ul << 8)
-#define EFER_LMA	(1ul << 10)
-#define EFER_NXE	(1ul << 11)
+#define CR0_PE (1ul << 0)
+#define CR0_TS (1ul << 3)
+#define CR0_WP (1ul << 16)
+#define CR0_PG (1ul << 31)
+#define CR4_PSE (1ul << 4)
+#define CR4_PAE (1ul << 5)
+#define CR4_PGE (1ul << 7)
+#define CR4_PCIDE (1ul << 17)
+#define CR4_OSXSAVE (1ul << 18)
+#define EFER_SCE (1ul << 0)
+#define EFER_LME (1ul << 8)
+#define EFER_LMA (1ul << 10)
+#define EFER_NXE (1ul << 11)
 
 /* Exception vectors (Intel SDM Vol. 3A 6.3.1). */
-#define VEC_DE	0
-#define VEC_DB	1
-#define VEC_BP	3
-#define VEC_UD	6
-#define VEC_NM	7
-#define VEC_DF	8
-#define VEC_TS	10
-#define VEC_NP	11
-#define VEC_SS	12
-#define VEC_GP	13
-#define VEC_PF	14
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_NM 7
+#define VEC_DF 8
+#define VEC_TS 10
+#define VEC_NP 11
+#define VEC_SS 12
+#define VEC_GP 13
+#define VEC_PF 14
 
 /* Page-fault error code bits (Vol. 3A 4.7). */
-#define PFE_P	(1ul << 0)
-#define PFE_W	(1ul << 1)
-#define PFE_U	(1ul << 2)
-#define PFE_I	(1ul << 4)
+#define PFE_P (1ul << 0)
+#define PFE_W (1ul << 1)
+#define PFE_U (1ul << 2)
+#define PFE_I (1ul << 4)
 
 struct dtr {
 	u64 base;
@@ -96,25 +96,32 @@ struct dtr {
 
 /* The virtual CPU the guest kernel believes it runs on. */
 struct vcpu {
-	struct vcpu_state *state;	/* shared with the microkernel */
-	unsigned cpl;			/* 0: guest kernel, 3: guest user */
+	struct vcpu_state *state; /* shared with the microkernel */
+	unsigned cpl;		  /* 0: guest kernel, 3: guest user */
 	u64 cr0, cr2, cr3, cr4, cr8, efer, xcr0;
 	struct dtr gdtr, idtr;
 	u16 ldtr, tr;
-	u64 tss_base;			/* from the GDT entry ltr named */
-	u16 sel[6];			/* es cs ss ds fs gs, as loaded */
-	u64 fs_base, gs_base;		/* the active ones */
-	u64 kernel_gs_base;		/* MSR_KERNEL_GS_BASE, swapgs partner */
+	u64 tss_base;	      /* from the GDT entry ltr named */
+	u16 sel[6];	      /* es cs ss ds fs gs, as loaded */
+	u64 fs_base, gs_base; /* the active ones */
+	u64 kernel_gs_base;   /* MSR_KERNEL_GS_BASE, swapgs partner */
 	u64 star, lstar, cstar, sfmask, tsc_aux, pat;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
 	u64 dr[8];
-	bool in_upcall, upcall_if;	/* see vcpu_if() */
-	bool idle;			/* hlt with interrupts on: waiting */
-	struct vcpu_regs idle_regs;	/* where to go on when idle ends */
-	volatile u64 irq_latched;	/* pending bits taken while in VMM code */
+	bool in_upcall, upcall_if;  /* see vcpu_if() */
+	bool idle;		    /* hlt with interrupts on: waiting */
+	struct vcpu_regs idle_regs; /* where to go on when idle ends */
+	volatile u64 irq_latched;   /* pending bits taken while in VMM code */
 };
 
-enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
+enum seg {
+	SEG_ES,
+	SEG_CS,
+	SEG_SS,
+	SEG_DS,
+	SEG_FS,
+	SEG_GS
+};
 
 /*
  * The virtual interrupt flag is the state area's VCPU_F_IRQ byte while
@@ -157,7 +164,7 @@ static inline void vcpu_open_irq_window(struct vcpu *v)
 struct vm {
 	const struct vm_boot_info *boot;
 	u64 ram_size;
-	bool alias_mapped;		/* VMM_ALIAS_BASE still mapped */
+	bool alias_mapped; /* VMM_ALIAS_BASE still mapped */
 	bool user_task_ready;
 };
 
@@ -166,15 +173,29 @@ struct vcpu *vcpu_current(void);
 
 /* Counters for the benchmark report (SPEC 6). */
 enum counter {
-	CNT_SITE_CALLS, CNT_TRAP_EMULATIONS, CNT_UPCALLS, CNT_PAGE_FAULTS,
-	CNT_TLB_FILLS, CNT_GUEST_FAULTS, CNT_SYSCALLS, CNT_IRQS,
-	CNT_SPACE_SWITCHES, CNT_FLUSHES, CNT_IOPORT, CNT_MSR, CNT_CPUID,
-	CNT_CR, CNT_IRET, CNT_HLT, CNT_TICKS_DROPPED, CNT_MODULE_SITES,
+	CNT_SITE_CALLS,
+	CNT_TRAP_EMULATIONS,
+	CNT_UPCALLS,
+	CNT_PAGE_FAULTS,
+	CNT_TLB_FILLS,
+	CNT_GUEST_FAULTS,
+	CNT_SYSCALLS,
+	CNT_IRQS,
+	CNT_SPACE_SWITCHES,
+	CNT_FLUSHES,
+	CNT_IOPORT,
+	CNT_MSR,
+	CNT_CPUID,
+	CNT_CR,
+	CNT_IRET,
+	CNT_HLT,
+	CNT_TICKS_DROPPED,
+	CNT_MODULE_SITES,
 	CNT_TLB_PREFILLS,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
-extern u64 site_kind_calls[];	/* by enum insn_kind (decode.h) */
+extern u64 site_kind_calls[]; /* by enum insn_kind (decode.h) */
 void counters_print(const char *label);
 
 /* loader.c */
@@ -198,9 +219,9 @@ static inline void *gpa_ptr(u64 gpa)
 }
 bool gpa_is_ram(u64 gpa, u64 len);
 struct gpt_walk {
-	u64 gpa;		/* of the byte asked for */
+	u64 gpa; /* of the byte asked for */
 	bool writable, user, exec;
-	u64 *entries[4];	/* to set accessed/dirty, NULL past a leaf */
+	u64 *entries[4]; /* to set accessed/dirty, NULL past a leaf */
 	unsigned levels;
 };
 bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w);
@@ -209,7 +230,11 @@ long guest_read(u64 va, void *buf, u64 len);
 long guest_write(u64 va, const void *buf, u64 len);
 
 /* softtlb.c */
-enum tlb_result { TLB_MAPPED, TLB_GUEST_FAULT, TLB_BAD };
+enum tlb_result {
+	TLB_MAPPED,
+	TLB_GUEST_FAULT,
+	TLB_BAD
+};
 enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error);
 void softtlb_flush_all(bool include_global);
 void softtlb_flush_page(u64 va);
@@ -218,10 +243,10 @@ bool vmm_reserved(u64 va);
 
 /* decode.c, rewrite.c */
 #include "decode.h"
-struct record {		/* one .afterburn record (SPEC 4.2) */
+struct record { /* one .afterburn record (SPEC 4.2) */
 	u64 start, end;
 };
-#define MAX_SITES	8192	/* the kernel's and the modules' together */
+#define MAX_SITES 8192 /* the kernel's and the modules' together */
 const struct site *site_get(u64 index);
 const struct site *site_lookup(u64 va);
 long rewrite_sites(const u64 *rec, u64 nr, u8 *(*map)(u64 va, u64 len),
@@ -231,7 +256,7 @@ void sort_records(struct record *r, u64 n);
 long site_decode(const u8 *p, struct site *s);
 long site_replace(u8 *p, const struct site *s, u64 index);
 struct site *site_alloc(u64 *index);
-#define THUNK_SIZE	64	/* bytes per site in entry.S's thunk_area */
+#define THUNK_SIZE 64 /* bytes per site in entry.S's thunk_area */
 u64 thunk_build(const struct site *s, u64 index);
 u64 sites_free(void);
 u64 sites_drop(u64 start, u64 end);
@@ -262,20 +287,15 @@ u64 cpu_read_cr(struct vcpu *v, unsigned cr);
 void cpu_load_gs_base(struct vcpu *v);
 
 /* inject.c */
-void noreturn inject_exception(struct vcpu *v,
-		struct vcpu_regs *r, unsigned vector, bool has_error, u64 error);
+void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
+			       unsigned vector, bool has_error, u64 error);
 void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
-				       unsigned vector);
-void noreturn inject_irq_or_resume(struct vcpu *v,
-						    struct vcpu_regs *r);
-void noreturn emulate_iret(struct vcpu *v,
-					    struct vcpu_regs *r);
-void noreturn emulate_sysret(struct vcpu *v,
-					      struct vcpu_regs *r);
-void noreturn emulate_syscall(struct vcpu *v,
-					       struct vcpu_regs *r);
-void noreturn guest_resume(struct vcpu *v,
-					    struct vcpu_regs *r);
+					unsigned vector);
+void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r);
+void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r);
+void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r);
+void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r);
+void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r);
 bool irq_deliverable(struct vcpu *v);
 
 /* ioport.c and dev/ */
@@ -291,7 +311,7 @@ void devices_init(void);
 void pic_raise(unsigned irq);
 bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);
-int pic_pending_vector(void);	/* -1 if none */
+int pic_pending_vector(void); /* -1 if none */
 void pic_acknowledge(int vector);
 u64 pit_next_deadline(void);
 void pit_poll(void);
@@ -307,9 +327,9 @@ static inline u64 rdtsc(void)
 }
 
 /* timer.c */
-#define IRQ_BIT_TIMER	0	/* pending bit the timer thread raises */
-#define IRQ_BIT_PIC	1	/* pending bit: the PIC has one (pic.c) */
-#define IRQ_BIT_CONSOLE	VM_CONSOLE_IRQ_BIT	/* input (dev/uart.c) */
+#define IRQ_BIT_TIMER 0 /* pending bit the timer thread raises */
+#define IRQ_BIT_PIC 1	/* pending bit: the PIC has one (pic.c) */
+#define IRQ_BIT_CONSOLE VM_CONSOLE_IRQ_BIT /* input (dev/uart.c) */
 void timer_start(void);
 void timer_kick(void);
 u64 tsc_hz(void);

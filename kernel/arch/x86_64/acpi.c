@@ -10,12 +10,12 @@
 #include <arch/layout.h>
 
 struct acpi_rsdp {
-	char signature[8];		/* "RSD PTR " */
+	char signature[8]; /* "RSD PTR " */
 	u8 checksum;
 	char oem_id[6];
-	u8 revision;			/* 0: ACPI 1.0, RSDT only */
+	u8 revision; /* 0: ACPI 1.0, RSDT only */
 	u32 rsdt;
-	u32 length;			/* revision >= 2 from here on */
+	u32 length; /* revision >= 2 from here on */
 	u64 xsdt;
 	u8 extended_checksum, reserved[3];
 } __attribute__((packed));
@@ -32,7 +32,8 @@ static bool checksum_ok(const void *p, u64 len)
 
 static const struct acpi_rsdp *rsdp_scan(u64 start, u64 len)
 {
-	for (u64 p = start; p + sizeof(struct acpi_rsdp) <= start + len; p += 16) {
+	for (u64 p = start; p + sizeof(struct acpi_rsdp) <= start + len;
+	     p += 16) {
 		const struct acpi_rsdp *r = phys_to_virt(p);
 
 		if (!memcmp(r->signature, "RSD PTR ", 8) && checksum_ok(r, 20))
@@ -43,7 +44,7 @@ static const struct acpi_rsdp *rsdp_scan(u64 start, u64 len)
 
 static const struct acpi_rsdp *rsdp_find(void)
 {
-	u64 ebda = (u64)*(const u16 *)phys_to_virt(0x40e) << 4;
+	u64 ebda = (u64) * (const u16 *)phys_to_virt(0x40e) << 4;
 	const struct acpi_rsdp *r = NULL;
 
 	if (ebda >= 0x80000 && ebda < 0xa0000)

@@ -11,17 +11,17 @@
 #include <arch/cpu.h>
 #include <arch/layout.h>
 
-#define LAPIC_PHYS	0xfee00000
-#define IOAPIC_PHYS	0xfec00000
-#define LAPIC_ID	0x020
-#define LAPIC_EOI	0x0b0
-#define LAPIC_SVR	0x0f0
-#define LAPIC_LVT_TIMER	0x320
+#define LAPIC_PHYS 0xfee00000
+#define IOAPIC_PHYS 0xfec00000
+#define LAPIC_ID 0x020
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR	0x390
-#define LAPIC_TIMER_DIV	0x3e0
-#define LVT_PERIODIC	(1u << 17)
-#define LVT_MASKED	(1u << 16)
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+#define LVT_PERIODIC (1u << 17)
+#define LVT_MASKED (1u << 16)
 
 static u64 tsc_per_tick;
 
@@ -58,10 +58,10 @@ u32 apic_id(void)
 
 void apic_init(void)
 {
-	outb(0x21, 0xff);	/* mask both 8259s */
+	outb(0x21, 0xff); /* mask both 8259s */
 	outb(0xa1, 0xff);
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
-	lapic_write(LAPIC_SVR, 0x100 | VECTOR_SPURIOUS);	/* enable */
+	lapic_write(LAPIC_SVR, 0x100 | VECTOR_SPURIOUS); /* enable */
 }
 
 /* Busy-wait 10 ms on PIT channel 2 (1.193182 MHz), gate via port 0x61. */
@@ -70,7 +70,7 @@ static void pit_wait_10ms(void)
 	u16 count = 11932;
 
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	outb(0x43, 0xb0);	/* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
 	while (!(inb(0x61) & 0x20))
@@ -82,7 +82,7 @@ void apic_timer_start(u32 hz)
 	u32 start = 0xffffffff, elapsed;
 	u64 tsc;
 
-	lapic_write(LAPIC_TIMER_DIV, 0x3);	/* divide by 16 */
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, start);
 	tsc = rdtsc();
@@ -108,7 +108,7 @@ static void ioapic_route(u32 line, bool masked)
 	u32 lo = VECTOR_IRQ_BASE + line;
 
 	if (line >= 16)
-		lo |= (1u << 15) | (1u << 13);	/* level, active low */
+		lo |= (1u << 15) | (1u << 13); /* level, active low */
 	if (masked)
 		lo |= 1u << 16;
 	ioapic_write(0x10 + 2 * line + 1, lapic_read(LAPIC_ID) & 0xff000000);

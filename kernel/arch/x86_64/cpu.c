@@ -36,23 +36,25 @@ static void gdt_init(void)
 	u64 base = (u64)&cpu0_tss, limit = sizeof(cpu0_tss) - 1;
 	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
 
-	gdt[1] = 0x00209a0000000000;	/* L=1 code, DPL 0 */
-	gdt[2] = 0x0000920000000000;	/* data, DPL 0 */
-	gdt[3] = 0x0000f20000000000;	/* data, DPL 3 (SYSRET SS) */
-	gdt[4] = 0x0020fa0000000000;	/* L=1 code, DPL 3 (SYSRET CS) */
+	gdt[1] = 0x00209a0000000000; /* L=1 code, DPL 0 */
+	gdt[2] = 0x0000920000000000; /* data, DPL 0 */
+	gdt[3] = 0x0000f20000000000; /* data, DPL 3 (SYSRET SS) */
+	gdt[4] = 0x0020fa0000000000; /* L=1 code, DPL 3 (SYSRET CS) */
 	/* 64-bit available TSS descriptor, Vol. 3A 8.2.3 */
-	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-		 (0x89ul << 40) | (((limit >> 16) & 0xf) << 48) |
-		 (((base >> 24) & 0xff) << 56);
+	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
+		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;
 
 	cpu0_tss.iomap_base = IOMAP_NONE;
 	cpu0_tss.io_bitmap[IO_BITMAP_BYTES] = 0xff;
 	asm volatile("lgdt %0" : : "m"(p));
 	asm volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss"
-		     : : "r"(KERNEL_DS));
+		     :
+		     : "r"(KERNEL_DS));
 	asm volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
-		     : : "i"(KERNEL_CS) : "rax", "memory");
+		     :
+		     : "i"(KERNEL_CS)
+		     : "rax", "memory");
 	asm volatile("ltr %w0" : : "r"(0x28));
 }
 
@@ -81,14 +83,16 @@ static void features_init(void)
 	u64 cr4 = read_cr4() | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 
 	cpuid(7, 0, &a, &b, &c, &d);
-	if (b & 1)		/* CPUID.07H:EBX.FSGSBASE[bit 0] */
+	if (b & 1) /* CPUID.07H:EBX.FSGSBASE[bit 0] */
 		cr4 |= CR4_FSGSBASE;
 	cpuid(1, 0, &a, &b, &c, &d);
-	if (c & (1u << 26))	/* XSAVE */
+	if (c & (1u << 26)) /* XSAVE */
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
 	if (cr4 & CR4_OSXSAVE) /* XCR0: x87, SSE, AVX if present */
-		asm volatile("xsetbv" : : "c"(0), "a"(c & (1u << 28) ? 7 : 3), "d"(0));
+		asm volatile("xsetbv"
+			     :
+			     : "c"(0), "a"(c & (1u << 28) ? 7 : 3), "d"(0));
 	write_cr0((read_cr0() | CR0_MP | CR0_WP) & ~(CR0_EM | CR0_TS));
 }
 
@@ -99,8 +103,8 @@ static void syscall_init(void)
 	wrmsr(MSR_STAR, (0x13ul << 48) | ((u64)KERNEL_CS << 32));
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
 	/* Clear IF, TF, DF, AC, NT on entry: the kernel runs with IRQs off. */
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC |
-			 RFLAGS_NT);
+	wrmsr(MSR_FMASK,
+	      RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 	wrmsr(MSR_GS_BASE, (u64)&cpu0);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

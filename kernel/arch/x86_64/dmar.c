@@ -13,10 +13,10 @@
 #include <arch/iommu.h>
 #include <arch/layout.h>
 
-#define DMAR_STRUCTS		48	/* header, host width, flags, reserved */
-#define DMAR_TYPE_DRHD		0
-#define DRHD_INCLUDE_PCI_ALL	(1u << 0)
-#define SCOPE_ENDPOINT		1
+#define DMAR_STRUCTS 48 /* header, host width, flags, reserved */
+#define DMAR_TYPE_DRHD 0
+#define DRHD_INCLUDE_PCI_ALL (1u << 0)
+#define SCOPE_ENDPOINT 1
 
 static void read_scopes(struct dmar_unit *u, const u8 *p, const u8 *end)
 {
@@ -25,8 +25,8 @@ static void read_scopes(struct dmar_unit *u, const u8 *p, const u8 *end)
 
 		if (type == SCOPE_ENDPOINT && len == 8 &&
 		    u->nr_devices < DMAR_MAX_DEVICES)
-			u->devices[u->nr_devices++] = PCI_BDF(bus, p[6] & 31,
-							      p[7] & 7);
+			u->devices[u->nr_devices++] =
+				PCI_BDF(bus, p[6] & 31, p[7] & 7);
 		else if (type == SCOPE_ENDPOINT)
 			printk("dmar: device scope not understood (length %u), its device stays untranslated\n",
 			       len);

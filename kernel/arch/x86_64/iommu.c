@@ -28,72 +28,73 @@
 #include <arch/layout.h>
 
 /* Register offsets (VT-d 10.4). */
-#define DMAR_CAP	0x08
-#define DMAR_ECAP	0x10
-#define DMAR_GCMD	0x18
-#define DMAR_GSTS	0x1c
-#define DMAR_RTADDR	0x20
-#define DMAR_CCMD	0x28
-#define DMAR_FSTS	0x34
-#define DMAR_FECTL	0x38
-#define DMAR_FEDATA	0x3c
-#define DMAR_FEADDR	0x40
-#define DMAR_FEUADDR	0x44
+#define DMAR_CAP 0x08
+#define DMAR_ECAP 0x10
+#define DMAR_GCMD 0x18
+#define DMAR_GSTS 0x1c
+#define DMAR_RTADDR 0x20
+#define DMAR_CCMD 0x28
+#define DMAR_FSTS 0x34
+#define DMAR_FECTL 0x38
+#define DMAR_FEDATA 0x3c
+#define DMAR_FEADDR 0x40
+#define DMAR_FEUADDR 0x44
 
-#define CAP_ND(c)	((c) & 7)		/* 2^(4+2*ND) domain ids */
-#define CAP_RWBF	(1ul << 4)		/* write buffer flush needed */
-#define CAP_CM		(1ul << 7)		/* caching mode: not-present cached */
-#define CAP_SAGAW(c)	(((c) >> 8) & 0x1f)	/* bit 1: 3-level, bit 2: 4-level */
-#define CAP_FRO(c)	((((c) >> 24) & 0x3ff) * 16)
-#define CAP_PSI		(1ul << 39)		/* page-selective IOTLB invalidation */
-#define CAP_NFR(c)	((((c) >> 40) & 0xff) + 1)
-#define CAP_DWD		(1ul << 54)
-#define CAP_DRD		(1ul << 55)
-#define ECAP_C		(1ul << 0)		/* table walks snoop the CPU caches */
-#define ECAP_IRO(e)	((((e) >> 8) & 0x3ff) * 16)
+#define CAP_ND(c) ((c)&7)		 /* 2^(4+2*ND) domain ids */
+#define CAP_RWBF (1ul << 4)		 /* write buffer flush needed */
+#define CAP_CM (1ul << 7)		 /* caching mode: not-present cached */
+#define CAP_SAGAW(c) (((c) >> 8) & 0x1f) /* bit 1: 3-level, bit 2: 4-level */
+#define CAP_FRO(c) ((((c) >> 24) & 0x3ff) * 16)
+#define CAP_PSI (1ul << 39) /* page-selective IOTLB invalidation */
+#define CAP_NFR(c) ((((c) >> 40) & 0xff) + 1)
+#define CAP_DWD (1ul << 54)
+#define CAP_DRD (1ul << 55)
+#define ECAP_C (1ul << 0) /* table walks snoop the CPU caches */
+#define ECAP_IRO(e) ((((e) >> 8) & 0x3ff) * 16)
 
-#define GCMD_TE		(1u << 31)		/* GSTS.TES */
-#define GCMD_SRTP	(1u << 30)		/* GSTS.RTPS */
-#define GCMD_WBF	(1u << 27)		/* GSTS.WBFS */
+#define GCMD_TE (1u << 31)   /* GSTS.TES */
+#define GCMD_SRTP (1u << 30) /* GSTS.RTPS */
+#define GCMD_WBF (1u << 27)  /* GSTS.WBFS */
 /* Status bits that GCMD must not echo back: the one-shot ones (10.4.4). */
-#define GSTS_ONESHOT	((1u << 30) | (1u << 29) | (1u << 27) | (1u << 24))
+#define GSTS_ONESHOT ((1u << 30) | (1u << 29) | (1u << 27) | (1u << 24))
 
-#define CCMD_ICC	(1ul << 63)
-#define CCMD_GLOBAL	(1ul << 61)
-#define CCMD_DEVICE	(3ul << 61)
-#define IOTLB_IVT	(1ul << 63)
-#define IOTLB_GLOBAL	(1ul << 60)
-#define IOTLB_DOMAIN	(2ul << 60)
-#define IOTLB_PAGE	(3ul << 60)
-#define IOTLB_DR	(1ul << 49)
-#define IOTLB_DW	(1ul << 48)
-#define IOTLB_DID(d)	((u64)(d) << 32)
+#define CCMD_ICC (1ul << 63)
+#define CCMD_GLOBAL (1ul << 61)
+#define CCMD_DEVICE (3ul << 61)
+#define IOTLB_IVT (1ul << 63)
+#define IOTLB_GLOBAL (1ul << 60)
+#define IOTLB_DOMAIN (2ul << 60)
+#define IOTLB_PAGE (3ul << 60)
+#define IOTLB_DR (1ul << 49)
+#define IOTLB_DW (1ul << 48)
+#define IOTLB_DID(d) ((u64)(d) << 32)
 
-#define FSTS_PFO	(1u << 0)
-#define FECTL_IM	(1u << 31)
-#define FRCD_F		(1ul << 63)		/* in the upper quadword */
-#define FRCD_T_READ	(1ul << 62)
+#define FSTS_PFO (1u << 0)
+#define FECTL_IM (1u << 31)
+#define FRCD_F (1ul << 63) /* in the upper quadword */
+#define FRCD_T_READ (1ul << 62)
 
 /* Root and context entries, 128 bits each (VT-d 9.1, 9.3). */
-#define ENTRY_P		(1ul << 0)
-#define CTX_AW(levels)	((u64)(levels) - 2)	/* 1: 39 bits, 2: 48 bits */
-#define CTX_DID(d)	((u64)(d) << 8)
+#define ENTRY_P (1ul << 0)
+#define CTX_AW(levels) ((u64)(levels)-2) /* 1: 39 bits, 2: 48 bits */
+#define CTX_DID(d) ((u64)(d) << 8)
 
-#define MSI_ADDR_BASE	0xfee00000u		/* SDM Vol. 3A 12.11.1 */
-#define SPIN_LIMIT	10000000
+#define MSI_ADDR_BASE 0xfee00000u /* SDM Vol. 3A 12.11.1 */
+#define SPIN_LIMIT 10000000
 
 struct iommu_unit {
-	struct dmar_unit acpi;		/* registers, devices it translates */
+	struct dmar_unit acpi; /* registers, devices it translates */
 	volatile u8 *regs;
 	u64 cap, ecap;
-	u64 *root;			/* root table, 256 entries */
-	struct dma_domain **owner[256];	/* per bus: the twin of its context table */
+	u64 *root; /* root table, 256 entries */
+	struct dma_domain *
+		*owner[256]; /* per bus: the twin of its context table */
 	u32 next_did, max_did;
 };
 
 static struct iommu_unit unit;
 static bool present;
-unsigned iommu_levels;			/* second-level table depth (iommu_pt.c) */
+unsigned iommu_levels; /* second-level table depth (iommu_pt.c) */
 bool iommu_coherent;
 
 static u32 read32(u32 off)
@@ -175,12 +176,12 @@ static void iotlb_invalidate(u64 granularity, u16 did, u64 iova)
 	u64 cmd = IOTLB_IVT | granularity | IOTLB_DID(did);
 
 	if (unit.cap & CAP_DRD)
-		cmd |= IOTLB_DR;	/* drain reads and writes in flight */
+		cmd |= IOTLB_DR; /* drain reads and writes in flight */
 	if (unit.cap & CAP_DWD)
 		cmd |= IOTLB_DW;
 	write_buffer_flush();
 	if (granularity == IOTLB_PAGE)
-		write64(iro, iova & ~4095ul);	/* IVA_REG: AM 0, one page */
+		write64(iro, iova & ~4095ul); /* IVA_REG: AM 0, one page */
 	write64(iro + 8, cmd);
 	spin_until(iro + 8, IOTLB_IVT, false, "IOTLB invalidation");
 }
@@ -189,8 +190,8 @@ void iommu_flush_iova(struct dma_domain *d, u64 iova)
 {
 	if (!present)
 		return;
-	iotlb_invalidate(unit.cap & CAP_PSI ? IOTLB_PAGE : IOTLB_DOMAIN,
-			 d->did, iova);
+	iotlb_invalidate(unit.cap & CAP_PSI ? IOTLB_PAGE : IOTLB_DOMAIN, d->did,
+			 iova);
 }
 
 /* The fault event is an MSI the unit sends itself (VT-d 5.1.6, 10.4.10). */
@@ -199,7 +200,7 @@ static void fault_event_setup(void)
 	write32(DMAR_FEDATA, VECTOR_IOMMU_FAULT);
 	write32(DMAR_FEADDR, MSI_ADDR_BASE | (apic_id() << 12));
 	write32(DMAR_FEUADDR, 0);
-	write32(DMAR_FECTL, 0);		/* clear IM */
+	write32(DMAR_FECTL, 0); /* clear IM */
 }
 
 void iommu_init(void)
@@ -208,7 +209,8 @@ void iommu_init(void)
 		printk("iommu: no DMAR remapping unit; DMA is not contained\n");
 		return;
 	}
-	unit.regs = phys_to_virt(unit.acpi.regs_phys);	/* uncached: above 3 GiB */
+	unit.regs =
+		phys_to_virt(unit.acpi.regs_phys); /* uncached: above 3 GiB */
 	unit.cap = read64(DMAR_CAP);
 	unit.ecap = read64(DMAR_ECAP);
 	iommu_coherent = unit.ecap & ECAP_C;
@@ -220,15 +222,15 @@ void iommu_init(void)
 		panic("iommu: no 3- or 4-level second-level tables (SAGAW %lx)",
 		      CAP_SAGAW(unit.cap));
 	unit.max_did = (1u << (4 + 2 * CAP_ND(unit.cap))) - 1;
-	unit.next_did = 1;	/* 0 is reserved in caching mode (VT-d 6.2.2) */
+	unit.next_did = 1; /* 0 is reserved in caching mode (VT-d 6.2.2) */
 
 	unit.root = kpage_alloc(1);
 	if (!unit.root)
 		panic("iommu: no memory for the root table");
 	iommu_cache_flush(unit.root, 4096);
 	if (read32(DMAR_GSTS) & GCMD_TE)
-		global_command(GCMD_TE, false);	/* firmware left it on */
-	write64(DMAR_RTADDR, virt_to_phys(unit.root));	/* legacy mode, TTM 0 */
+		global_command(GCMD_TE, false);	       /* firmware left it on */
+	write64(DMAR_RTADDR, virt_to_phys(unit.root)); /* legacy mode, TTM 0 */
 	global_command(GCMD_SRTP, true);
 	context_invalidate(CCMD_GLOBAL, 0, 0);
 	iotlb_invalidate(IOTLB_GLOBAL, 0, 0);
@@ -236,9 +238,11 @@ void iommu_init(void)
 	global_command(GCMD_TE, true);
 	present = true;
 	printk("iommu: VT-d unit at %lx for %s, %u-level tables, %u domains, %lu fault records%s%s\n",
-	       unit.acpi.regs_phys, unit.acpi.include_all ? "all devices" :
-	       "the devices listed in DMAR", iommu_levels, unit.max_did,
-	       CAP_NFR(unit.cap), unit.cap & CAP_CM ? ", caching mode" : "",
+	       unit.acpi.regs_phys,
+	       unit.acpi.include_all ? "all devices" :
+				       "the devices listed in DMAR",
+	       iommu_levels, unit.max_did, CAP_NFR(unit.cap),
+	       unit.cap & CAP_CM ? ", caching mode" : "",
 	       iommu_coherent ? "" : ", non-coherent");
 }
 
@@ -294,7 +298,7 @@ static u64 *context_table(u8 bus, bool alloc, struct task *charge)
 	unit.owner[bus] = (struct dma_domain **)(ctx + 512);
 	unit.root[2 * bus] = virt_to_phys(ctx) | ENTRY_P;
 	iommu_cache_flush(&unit.root[2 * bus], 16);
-	context_invalidate(CCMD_GLOBAL, 0, 0);	/* a new root entry (6.5.3.3) */
+	context_invalidate(CCMD_GLOBAL, 0, 0); /* a new root entry (6.5.3.3) */
 	return ctx;
 }
 
@@ -315,7 +319,7 @@ long iommu_attach(u16 bdf, struct dma_domain *d, struct task *charge)
 	if (!present)
 		return -E_STATE;
 	if (!dmar_covers(&unit.acpi, bdf))
-		return -E_INVAL;	/* not translated: cannot be contained */
+		return -E_INVAL; /* not translated: cannot be contained */
 	ctx = context_table(bus, d != NULL, charge);
 	if (!ctx)
 		return d ? -E_NOMEM : 0;
@@ -328,7 +332,7 @@ long iommu_attach(u16 bdf, struct dma_domain *d, struct task *charge)
 	if (d) {
 		e[1] = CTX_AW(iommu_levels) | CTX_DID(d->did);
 		iommu_cache_flush(&e[1], 8);
-		e[0] = virt_to_phys(d->top) | ENTRY_P;	/* T 0: second level */
+		e[0] = virt_to_phys(d->top) | ENTRY_P; /* T 0: second level */
 	} else {
 		e[0] = 0;
 		iommu_cache_flush(&e[0], 8);

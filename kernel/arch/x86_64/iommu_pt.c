@@ -15,11 +15,11 @@
 #include <arch/iommu.h>
 #include <arch/layout.h>
 
-#define SL_R		(1ul << 0)	/* read (VT-d 9.8, Table 9-x) */
-#define SL_W		(1ul << 1)	/* write */
-#define SL_ADDR		0x000ffffffffff000ul
+#define SL_R (1ul << 0) /* read (VT-d 9.8, Table 9-x) */
+#define SL_W (1ul << 1) /* write */
+#define SL_ADDR 0x000ffffffffff000ul
 /* Intermediate entries allow both; the leaf decides, as on the CPU. */
-#define SL_TABLE	(SL_R | SL_W)
+#define SL_TABLE (SL_R | SL_W)
 
 static u64 *next_table(struct dma_domain *d, u64 *entry, bool alloc,
 		       unsigned pages)
@@ -35,7 +35,7 @@ static u64 *next_table(struct dma_domain *d, u64 *entry, bool alloc,
 		kmem_uncharge(d->task, 4096ul * pages);
 		return NULL;
 	}
-	iommu_cache_flush(t, 4096);	/* the twin is never walked */
+	iommu_cache_flush(t, 4096); /* the twin is never walked */
 	*entry = virt_to_phys(t) | SL_TABLE;
 	iommu_cache_flush(entry, 8);
 	return t;
@@ -66,7 +66,7 @@ void iommu_pte_set(u64 *pte, u64 phys, unsigned rights)
 	u64 e = 0;
 
 	if (rights) {
-		e = (phys & SL_ADDR) | SL_R;	/* a write-only page is useless */
+		e = (phys & SL_ADDR) | SL_R; /* a write-only page is useless */
 		if (rights & DMA_W)
 			e |= SL_W;
 	}

@@ -14,10 +14,10 @@
 #include <arch/paging.h>
 #include <arch/percpu.h>
 
-extern u64 boot_pml4_virt[512];	/* kernel.ld: the boot PML4 in the direct map */
+extern u64 boot_pml4_virt[512]; /* kernel.ld: the boot PML4 in the direct map */
 
 /* Intermediate entries allow everything; the leaf decides (Vol. 3A 4.6). */
-#define PTE_TABLE	(PTE_P | PTE_W | PTE_U)
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U)
 
 long space_init(struct space *s, struct task *t)
 {
@@ -80,7 +80,8 @@ bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
  */
 u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 {
-	static const u64 span[4] = { 1ul << 39, 1ul << 30, 1ul << 21, 1ul << 12 };
+	static const u64 span[4] = { 1ul << 39, 1ul << 30, 1ul << 21,
+				     1ul << 12 };
 
 	while (va < end) {
 		u64 *table = s->pml4, *e = NULL;
@@ -100,8 +101,8 @@ u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 				table = phys_to_virt(*e & PTE_ADDR);
 		}
 		if (level == 4) {
-			struct mapnode **node = (struct mapnode **)(table + 512) +
-						PT_INDEX(va);
+			struct mapnode **node =
+				(struct mapnode **)(table + 512) + PT_INDEX(va);
 
 			if (*node) {
 				r->pte = e;
@@ -112,7 +113,7 @@ u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 		}
 		/* skip the rest of the absent (or empty) span at this level */
 		va = (va & ~(span[level] - 1)) + span[level];
-		if (va == 0)	/* wrapped past the top */
+		if (va == 0) /* wrapped past the top */
 			return end;
 	}
 	return end;
@@ -141,8 +142,8 @@ static bool free_if_empty(struct space *s, u64 *e, int level)
 	return true;
 }
 
-static void prune(struct space *s, u64 *table, int level, u64 base,
-		  u64 start, u64 end)
+static void prune(struct space *s, u64 *table, int level, u64 base, u64 start,
+		  u64 end)
 {
 	static const unsigned shift[3] = { 39, 30, 21 };
 
@@ -150,8 +151,8 @@ static void prune(struct space *s, u64 *table, int level, u64 base,
 		u64 lo = base + (i << shift[level]), hi;
 
 		if (level == 0 && i >= 256)
-			lo |= 0xffff000000000000ul;	/* sign extension */
-		hi = lo + (1ul << shift[level]) - 1;	/* inclusive */
+			lo |= 0xffff000000000000ul;  /* sign extension */
+		hi = lo + (1ul << shift[level]) - 1; /* inclusive */
 		if (hi < start || lo >= end || !(table[i] & PTE_P) ||
 		    (level == 0 && i >= KERNEL_PML4_FIRST &&
 		     i <= KERNEL_PML4_LAST))
@@ -172,7 +173,7 @@ static void prune(struct space *s, u64 *table, int level, u64 base,
 void space_prune(struct space *s, u64 start, u64 end)
 {
 	prune(s, s->pml4, 0, 0, start, end);
-	if (this_cpu()->loaded_space == s)	/* paging-structure caches */
+	if (this_cpu()->loaded_space == s) /* paging-structure caches */
 		write_cr3(s->pml4_phys);
 }
 

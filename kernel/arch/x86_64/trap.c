@@ -20,8 +20,8 @@ static noreturn void kernel_exception(struct frame *f)
 {
 	printk("kernel exception %lu error %lx at rip %lx rsp %lx cr2 %lx\n",
 	       f->vector, f->error, f->rip, f->rsp, read_cr2());
-	printk("  rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx\n",
-	       f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi);
+	printk("  rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx\n", f->rax,
+	       f->rbx, f->rcx, f->rdx, f->rsi, f->rdi);
 	panic("unexpected exception %lu in kernel mode at %lx", f->vector,
 	      f->rip);
 }

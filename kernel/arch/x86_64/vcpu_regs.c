@@ -77,7 +77,7 @@ void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
 	f->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_IF;
 	f->cs = USER_CS;
 	f->ss = USER_DS;
-	f->vector = FRAME_FULL;		/* rcx and r11 too: no SYSRET */
+	f->vector = FRAME_FULL; /* rcx and r11 too: no SYSRET */
 }
 
 /* Enter the upcall handler: handler(state_area) on the upcall stack. */

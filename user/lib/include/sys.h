@@ -18,11 +18,11 @@
 
 struct sys_ret {
 	long status;
-	u64 r1, r2, r3;		/* rdi, rsi, rdx on return */
+	u64 r1, r2, r3; /* rdi, rsi, rdx on return */
 };
 
-static inline struct sys_ret syscall6(u64 nr, u64 a, u64 b, u64 c, u64 d,
-				      u64 e, u64 f)
+static inline struct sys_ret syscall6(u64 nr, u64 a, u64 b, u64 c, u64 d, u64 e,
+				      u64 f)
 {
 	struct sys_ret r;
 	register u64 r10 asm("r10") = d;
@@ -58,11 +58,12 @@ static inline long sys_thread_create(u64 task, u64 slot)
 static inline long sys_thread_control(u64 thread, u64 pager, u64 prio,
 				      u64 flags)
 {
-	return syscall6(SYS_THREAD_CONTROL, thread, pager, prio, flags, 0, 0).status;
+	return syscall6(SYS_THREAD_CONTROL, thread, pager, prio, flags, 0, 0)
+		.status;
 }
 
-static inline long sys_thread_exregs(u64 thread, u64 *ip, u64 *sp,
-				     u64 flags, u64 *state)
+static inline long sys_thread_exregs(u64 thread, u64 *ip, u64 *sp, u64 flags,
+				     u64 *state)
 {
 	struct sys_ret r = syscall6(SYS_THREAD_EXREGS, thread, ip ? *ip : 0,
 				    sp ? *sp : 0, flags, 0, 0);
@@ -131,7 +132,8 @@ static inline long sys_stats(u64 which, u64 *value)
 
 static inline long sys_ioport_grant(u64 ioport, u64 task, u64 base, u64 count)
 {
-	return syscall6(SYS_IOPORT_GRANT, ioport, task, base, count, 0, 0).status;
+	return syscall6(SYS_IOPORT_GRANT, ioport, task, base, count, 0, 0)
+		.status;
 }
 
 static inline long sys_irq_control(u64 irq, u64 op, u64 thread)
@@ -203,7 +205,7 @@ static inline long sys_dma_assign(u64 iommu, u64 task, u64 bdf)
 }
 
 struct dma_fault_info {
-	u64 count, addr, info;	/* info: DMA_FAULT_* */
+	u64 count, addr, info; /* info: DMA_FAULT_* */
 };
 
 static inline long sys_dma_faults(u64 task, struct dma_fault_info *fi)
@@ -258,8 +260,8 @@ static inline long sys_ipc(u64 dest, u64 from, u64 flags, u64 timeouts,
 
 static inline long ipc_call(u64 dest, struct ipc_msg *m, u32 timeout)
 {
-	return sys_ipc(dest, CAP_NONE, IPC_CALL,
-		       IPC_TIMEOUTS(timeout, timeout), m, NULL);
+	return sys_ipc(dest, CAP_NONE, IPC_CALL, IPC_TIMEOUTS(timeout, timeout),
+		       m, NULL);
 }
 
 static inline long ipc_send(u64 dest, struct ipc_msg *m, u32 timeout)

@@ -18,14 +18,14 @@ void t_result(const char *id, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define t_expect(id, cond, ...) t_result(id, (cond), __VA_ARGS__)
 
-void *heap_alloc(u64 bytes);		/* page granular, mapped, zeroed */
-u64 slot_alloc(void);			/* a free slot in our own table */
-u64 self_badged(u64 badge);		/* slot: send cap to us, badged */
+void *heap_alloc(u64 bytes); /* page granular, mapped, zeroed */
+u64 slot_alloc(void);	     /* a free slot in our own table */
+u64 self_badged(u64 badge);  /* slot: send cap to us, badged */
 
 struct spawn {
-	u64 task;	/* our slot for the child task (0: own task) */
-	u64 thread;	/* our slot for the new thread */
-	u64 stack;	/* our address of the thread's stack page */
+	u64 task;   /* our slot for the child task (0: own task) */
+	u64 thread; /* our slot for the new thread */
+	u64 stack;  /* our address of the thread's stack page */
 };
 
 typedef void (*entry_fn)(u64 arg);
@@ -40,11 +40,11 @@ long spawn_thread(struct spawn *s, entry_fn fn, u64 arg, u64 prio,
  * same cap is its pager.
  */
 long spawn_task(struct spawn *s, entry_fn fn, u64 arg, u64 quota, u64 badge);
-#define CHILD_STACK_VA	0x0000600000000000ul
+#define CHILD_STACK_VA 0x0000600000000000ul
 
 /* Wait for a message with a timeout in ticks; returns the IPC status. */
 long t_wait(struct ipc_msg *m, u64 *badge, u32 timeout);
-long t_report_parent(u64 label, u64 w0, u64 w1);	/* from a child */
+long t_report_parent(u64 label, u64 w0, u64 w1); /* from a child */
 u64 ticks_now(void);
 
 /*
@@ -53,7 +53,7 @@ u64 ticks_now(void);
  */
 struct root_pinger {
 	struct spawn s;
-	volatile u64 pings, slowest;	/* answers; ticks */
+	volatile u64 pings, slowest; /* answers; ticks */
 };
 long root_pinger_start(struct root_pinger *p, u64 prio);
 void root_pinger_stop(struct root_pinger *p);
@@ -65,14 +65,14 @@ void root_pinger_stop(struct root_pinger *p);
  * restarting the interpreter.
  */
 enum child_cmd {
-	CMD_READ = 1,		/* w0 addr */
-	CMD_WRITE,		/* w0 addr, w1 value */
-	CMD_SYSCALL,		/* w0 nr, w1.. w3 args */
-	CMD_INB,		/* w0 port */
+	CMD_READ = 1, /* w0 addr */
+	CMD_WRITE,    /* w0 addr, w1 value */
+	CMD_SYSCALL,  /* w0 nr, w1.. w3 args */
+	CMD_INB,      /* w0 port */
 	CMD_CLI,
 	CMD_HLT,
 	CMD_UD2,
-	CMD_LOOP,		/* spin forever */
+	CMD_LOOP, /* spin forever */
 	CMD_DONE = 100,
 };
 
@@ -83,7 +83,7 @@ long child_cmd(struct spawn *c, u64 cmd, u64 a, u64 b, u64 d, u64 e,
 /* CMD_SYSCALL with a 4th and 5th argument packed as d4 | d5 << 32. */
 long child_cmd5(struct spawn *c, u64 nr, u64 a, u64 b, u64 d, u64 packed,
 		struct ipc_msg *m);
-long child_restart(void);	/* reply to a fault: restart the loop */
+long child_restart(void); /* reply to a fault: restart the loop */
 /* Saved context for vCPU flows (vcpu_ctx.c): ctx_save returns 0, then 1
  * when ctx_jump comes back to it. */
 struct ctx {
@@ -93,7 +93,8 @@ struct ctx {
 int ctx_save(struct ctx *c) __attribute__((returns_twice));
 noreturn void ctx_jump(struct ctx *c);
 
-#define IS_FAULT(m)	(TAG_LABEL((m)->tag) == LABEL_PAGE_FAULT || \
-			 TAG_LABEL((m)->tag) == LABEL_EXCEPTION)
+#define IS_FAULT(m)                                 \
+	(TAG_LABEL((m)->tag) == LABEL_PAGE_FAULT || \
+	 TAG_LABEL((m)->tag) == LABEL_EXCEPTION)
 
 #endif

@@ -15,39 +15,43 @@
 #ifndef VM_BOOT_H
 #define VM_BOOT_H
 
-#define VM_GPA_WINDOW		0xfffffc0000000000ul	/* guest physical 0 */
-#define VM_GPA_MAX		(64ul << 30)
-#define VM_BOOT_INFO		0xfffffd0000000000ul	/* struct vm_boot_info */
-#define VM_CONSOLE_RING		0xfffffd0000001000ul	/* VM 0: console input */
-#define VM_MODULE_BASE		0xfffffd0000100000ul	/* module images */
-#define VM_MODULE_END		0xfffffd8000000000ul
-#define VMM_BASE		0xffffffffff000000ul	/* the VMM image */
-#define VMM_END			0xffffffffff200000ul	/* fixmap's btmaps below */
+#define VM_GPA_WINDOW 0xfffffc0000000000ul /* guest physical 0 */
+#define VM_GPA_MAX (64ul << 30)
+#define VM_BOOT_INFO 0xfffffd0000000000ul    /* struct vm_boot_info */
+#define VM_CONSOLE_RING 0xfffffd0000001000ul /* VM 0: console input */
+#define VM_MODULE_BASE 0xfffffd0000100000ul  /* module images */
+#define VM_MODULE_END 0xfffffd8000000000ul
+#define VMM_BASE 0xffffffffff000000ul /* the VMM image */
+#define VMM_END 0xffffffffff200000ul  /* fixmap's btmaps below */
 /*
  * Early boot runs identity mapped (startup_64 until its jump to the
  * kernel map), so a rel32 call written for kernel address V executes at
  * V - __START_KERNEL_map and lands __START_KERNEL_map below its target:
  * the VMM is mapped there too until the guest runs at kernel addresses.
  */
-#define VMM_ALIAS_OFFSET	0xffffffff80000000ul
-#define VMM_ALIAS_BASE		(VMM_BASE - VMM_ALIAS_OFFSET)
+#define VMM_ALIAS_OFFSET 0xffffffff80000000ul
+#define VMM_ALIAS_BASE (VMM_BASE - VMM_ALIAS_OFFSET)
 
-#define VM_MAX_MODULES		4
-#define VM_BOOT_MAGIC		0x564d424f4f54ul
+#define VM_MAX_MODULES 4
+#define VM_BOOT_MAGIC 0x564d424f4f54ul
 
-enum vm_module_kind { VM_MOD_KERNEL, VM_MOD_INITRD, VM_MOD_CMDLINE };
+enum vm_module_kind {
+	VM_MOD_KERNEL,
+	VM_MOD_INITRD,
+	VM_MOD_CMDLINE
+};
 
 struct vm_module {
-	unsigned long addr;	/* in the VM task, read-only */
+	unsigned long addr; /* in the VM task, read-only */
 	unsigned long size;
 };
 
 struct vm_boot_info {
 	unsigned long magic;
-	unsigned long ram_size;		/* bytes at VM_GPA_WINDOW */
-	unsigned long vm_index;		/* the root task's number for this VM */
-	struct vm_module module[VM_MAX_MODULES];	/* by vm_module_kind */
-	unsigned long console_ring;	/* VM_CONSOLE_RING, or 0: no input */
+	unsigned long ram_size; /* bytes at VM_GPA_WINDOW */
+	unsigned long vm_index; /* the root task's number for this VM */
+	struct vm_module module[VM_MAX_MODULES]; /* by vm_module_kind */
+	unsigned long console_ring; /* VM_CONSOLE_RING, or 0: no input */
 };
 
 /*
@@ -56,11 +60,11 @@ struct vm_boot_info {
  * VM_CONSOLE_IRQ_BIT; the VMM takes them from tail into its UART. One
  * writer per index; a full ring drops input.
  */
-#define VM_CONSOLE_RING_SIZE	2048
-#define VM_CONSOLE_IRQ_BIT	2
+#define VM_CONSOLE_RING_SIZE 2048
+#define VM_CONSOLE_IRQ_BIT 2
 struct vm_console_ring {
-	volatile unsigned head;		/* written by the root task */
-	volatile unsigned tail;		/* written by the VMM */
+	volatile unsigned head; /* written by the root task */
+	volatile unsigned tail; /* written by the VMM */
 	unsigned char buf[VM_CONSOLE_RING_SIZE];
 };
 

@@ -3,10 +3,10 @@
 
 #include <types.h>
 
-#define VECTOR_TIMER	32
-#define VECTOR_IOMMU_FAULT 40	/* the VT-d fault event MSI */
-#define VECTOR_IRQ_BASE	48	/* IOAPIC input n -> vector 48 + n */
-#define VECTOR_SPURIOUS	255
+#define VECTOR_TIMER 32
+#define VECTOR_IOMMU_FAULT 40 /* the VT-d fault event MSI */
+#define VECTOR_IRQ_BASE 48    /* IOAPIC input n -> vector 48 + n */
+#define VECTOR_SPURIOUS 255
 
 void apic_init(void);
 void apic_timer_start(u32 hz);

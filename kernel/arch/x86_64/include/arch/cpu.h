@@ -7,36 +7,36 @@
 
 #include <types.h>
 
-#define MSR_EFER		0xc0000080
-#define MSR_STAR		0xc0000081
-#define MSR_LSTAR		0xc0000082
-#define MSR_FMASK		0xc0000084
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102	/* swapped with GS base by SWAPGS */
-#define MSR_APIC_BASE		0x1b
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102 /* swapped with GS base by SWAPGS */
+#define MSR_APIC_BASE 0x1b
 
-#define EFER_SCE		(1ul << 0)
-#define EFER_LME		(1ul << 8)
-#define EFER_NXE		(1ul << 11)
+#define EFER_SCE (1ul << 0)
+#define EFER_LME (1ul << 8)
+#define EFER_NXE (1ul << 11)
 
-#define CR0_MP			(1ul << 1)
-#define CR0_EM			(1ul << 2)
-#define CR0_TS			(1ul << 3)
-#define CR0_WP			(1ul << 16)
-#define CR4_PGE			(1ul << 7)
-#define CR4_OSFXSR		(1ul << 9)
-#define CR4_OSXMMEXCPT		(1ul << 10)
-#define CR4_FSGSBASE		(1ul << 16)
-#define CR4_OSXSAVE		(1ul << 18)
+#define CR0_MP (1ul << 1)
+#define CR0_EM (1ul << 2)
+#define CR0_TS (1ul << 3)
+#define CR0_WP (1ul << 16)
+#define CR4_PGE (1ul << 7)
+#define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
+#define CR4_FSGSBASE (1ul << 16)
+#define CR4_OSXSAVE (1ul << 18)
 
-#define RFLAGS_IF		(1ul << 9)
-#define RFLAGS_TF		(1ul << 8)
-#define RFLAGS_DF		(1ul << 10)
-#define RFLAGS_IOPL		(3ul << 12)
-#define RFLAGS_NT		(1ul << 14)
-#define RFLAGS_AC		(1ul << 18)
-#define RFLAGS_USER_MASK	0xcd5ul	/* CF PF AF ZF SF TF DF OF */
+#define RFLAGS_IF (1ul << 9)
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_DF (1ul << 10)
+#define RFLAGS_IOPL (3ul << 12)
+#define RFLAGS_NT (1ul << 14)
+#define RFLAGS_AC (1ul << 18)
+#define RFLAGS_USER_MASK 0xcd5ul /* CF PF AF ZF SF TF DF OF */
 
 static inline u8 inb(u16 port)
 {
@@ -119,7 +119,8 @@ static inline void invlpg(u64 va)
 
 static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
-	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+	asm volatile("cpuid"
+		     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
 		     : "a"(leaf), "c"(sub));
 }
 

@@ -12,8 +12,8 @@
  * entered through SYSCALL and may leave through SYSRET; anything that
  * changes registers SYSRET cannot restore sets FRAME_FULL.
  */
-#define FRAME_SYSCALL	0x100
-#define FRAME_FULL	0x101
+#define FRAME_SYSCALL 0x100
+#define FRAME_FULL 0x101
 
 #ifndef __ASSEMBLER__
 #include <types.h>
@@ -22,15 +22,15 @@ struct frame {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	u64 vector, error;
-	u64 rip, cs, rflags, rsp, ss;	/* hardware interrupt frame */
+	u64 rip, cs, rflags, rsp, ss; /* hardware interrupt frame */
 };
 
 #endif
 
-#define USER_CS		0x23
-#define USER_DS		0x1b
-#define KERNEL_CS	0x08
-#define KERNEL_DS	0x10
+#define USER_CS 0x23
+#define USER_DS 0x1b
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
 
 #ifndef __ASSEMBLER__
 static inline int frame_from_user(const struct frame *f)

@@ -7,11 +7,11 @@
 #ifndef ARCH_LAYOUT_H
 #define ARCH_LAYOUT_H
 
-#define KERNEL_BASE		0xffff800000000000
-#define KERNEL_END		0xffff880000000000
-#define KERNEL_PML4_FIRST	256
-#define KERNEL_PML4_LAST	271
-#define DIRECT_MAP_SIZE		0x100000000	/* 4 GiB, 2 MiB pages */
+#define KERNEL_BASE 0xffff800000000000
+#define KERNEL_END 0xffff880000000000
+#define KERNEL_PML4_FIRST 256
+#define KERNEL_PML4_LAST 271
+#define DIRECT_MAP_SIZE 0x100000000 /* 4 GiB, 2 MiB pages */
 
 #ifndef __ASSEMBLER__
 #include <types.h>

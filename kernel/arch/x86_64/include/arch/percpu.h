@@ -6,8 +6,8 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
-#define PERCPU_KSTACK_TOP	0
-#define PERCPU_USER_RSP		8
+#define PERCPU_KSTACK_TOP 0
+#define PERCPU_USER_RSP 8
 
 #ifndef __ASSEMBLER__
 #include <types.h>
@@ -15,19 +15,19 @@
 struct thread;
 
 struct percpu {
-	u64 kstack_top;		/* rsp0 for SYSCALL entry */
-	u64 user_rsp;		/* scratch during SYSCALL entry */
+	u64 kstack_top; /* rsp0 for SYSCALL entry */
+	u64 user_rsp;	/* scratch during SYSCALL entry */
 	struct thread *current;
 	struct thread *idle;
-	struct space *loaded_space;	/* whose page tables CR3 holds */
-	struct task *io_bitmap_owner;	/* whose bitmap the TSS holds */
+	struct space *loaded_space;   /* whose page tables CR3 holds */
+	struct task *io_bitmap_owner; /* whose bitmap the TSS holds */
 };
 
 extern struct percpu cpu0;
 
 static inline struct percpu *this_cpu(void)
 {
-	return &cpu0;	/* one CPU; SMP reads GS:self instead */
+	return &cpu0; /* one CPU; SMP reads GS:self instead */
 }
 #endif
 

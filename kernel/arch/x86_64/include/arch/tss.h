@@ -7,7 +7,7 @@
 
 #include <types.h>
 
-#define IO_BITMAP_BYTES	8192
+#define IO_BITMAP_BYTES 8192
 
 struct tss {
 	u32 reserved0;
@@ -17,12 +17,12 @@ struct tss {
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;
-	u8 io_bitmap[IO_BITMAP_BYTES + 1];	/* last byte must be 0xff */
+	u8 io_bitmap[IO_BITMAP_BYTES + 1]; /* last byte must be 0xff */
 } __attribute__((packed));
 
 extern struct tss cpu0_tss;
 
 /* iomap_base past the TSS limit: every port access faults. */
-#define IOMAP_NONE	0xffff
+#define IOMAP_NONE 0xffff
 
 #endif
