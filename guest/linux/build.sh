@@ -82,7 +82,11 @@ if [ -n "${LINUX_PRINT_OBJ:-}" ]; then	# where this build lives, for scripts
 	exit 0
 fi
 
-# 3. Configure and build, unless this exact build exists already.
+# 3. Configure and build, unless this exact build exists already. One
+# build per object directory at a time: a second 'make' waits here.
+mkdir -p "$cache/obj"
+exec 9>"$obj.lock"
+flock 9
 if [ ! -f "$obj/.built" ]; then
 	mkdir -p "$obj" "$cache/ccache"
 	export CCACHE_DIR="$cache/ccache" CCACHE_MAXSIZE=8G
@@ -129,8 +133,8 @@ if [ ! -f "$obj/.built" ]; then
 	say "built in $(( $(date +%s) - start ))s"
 	touch "$obj/.built"
 	# Keep the two newest builds of this version and variant.
-	ls -dt "$cache/obj/$version-$variant-"* 2>/dev/null | tail -n +3 |
-		while read -r old; do rm -rf "$old"; done
+	ls -dt "$cache/obj/$version-$variant-"*/ 2>/dev/null | tail -n +3 |
+		while read -r old; do rm -rf "$old" "${old%/}.lock"; done
 fi
 
 # 4. Publish into the project's build directory (copy: run-native and
