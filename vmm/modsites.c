@@ -59,8 +59,10 @@ static void fail(struct vmmctl_request *req, int err, u64 site, const char *why)
 {
 	req->status = -err;
 	req->bad_site = site;
-	printf("vmm: module %s: %s%s%lx\n", req->name, why, site ? " at " : "",
-	       site);
+	if (site)
+		printf("vmm: module %s: %s at %lx\n", req->name, why, site);
+	else
+		printf("vmm: module %s: %s\n", req->name, why);
 }
 
 /* The request's records, sorted, zero records (padding) dropped. */
@@ -112,11 +114,6 @@ static long check_record(struct vmmctl_request *req, u64 i)
 		     "record names a site of the kernel image");
 		return -1;
 	}
-	if (!in_reach(r->start)) {
-		fail(req, VMMCTL_ESITE, r->start,
-		     "site is out of rel32 reach of the VMM");
-		return -1;
-	}
 	if (site_copy(r->start, buf, r->end - r->start, false)) {
 		fail(req, VMMCTL_EFAULT, r->start,
 		     "site is not in mapped supervisor memory");
@@ -128,6 +125,11 @@ static long check_record(struct vmmctl_request *req, u64 i)
 	if (!left[i] && s.insn.kind != INSN_CLI && s.len < 5) {
 		fail(req, VMMCTL_ESITE, r->start,
 		     "site is shorter than the 5 bytes of its replacement");
+		return -1;
+	}
+	if (!left[i] && !in_reach(r->start)) {
+		fail(req, VMMCTL_ESITE, r->start,
+		     "site is out of rel32 reach of the VMM");
 		return -1;
 	}
 	return 0;

@@ -32,7 +32,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include <guest/vmmctl.h>
+#include "vmmctl_client.h"
 
 #define OBJ_BEGIN "__afterburn_obj_begin"
 #define OBJ_END "__afterburn_obj_end"
@@ -77,19 +77,12 @@ static bool find_records(struct module *mod, unsigned long *begin,
 static int vmm_request(unsigned int op, struct module *mod, unsigned long begin,
 		       unsigned long end)
 {
-	unsigned long va = (unsigned long)&request;
-
 	memset(&request, 0, sizeof(request));
 	request.op = op;
 	request.begin = begin;
 	request.end = end;
-	request.status = -VMMCTL_EINVAL; /* if nobody answers */
 	strscpy(request.name, mod->name, sizeof(request.name));
-	iowrite32((u32)va,
-		  ports + (VMMCTL_PORT_REQ_LO - VMMCTL_PORT_SIGNATURE));
-	iowrite32((u32)(va >> 32),
-		  ports + (VMMCTL_PORT_REQ_HI - VMMCTL_PORT_SIGNATURE));
-	return request.status;
+	return vmmctl_call(ports, &request);
 }
 
 static const char *const errors[] = {
@@ -175,12 +168,9 @@ static int __init helper_init(void)
 	if (!request_region(VMMCTL_PORT_SIGNATURE, VMMCTL_PORT_COUNT,
 			    "afterburn_helper"))
 		return -EBUSY;
-	ports = ioport_map(VMMCTL_PORT_SIGNATURE, VMMCTL_PORT_COUNT);
-	if (!ports || ioread32(ports) != VMMCTL_SIGNATURE) {
+	ports = vmmctl_open();
+	if (!ports) {
 		pr_info("no in-place VMM here (bare hardware?): nothing to do\n");
-		if (ports)
-			ioport_unmap(ports);
-		ports = NULL;
 		release_region(VMMCTL_PORT_SIGNATURE, VMMCTL_PORT_COUNT);
 		return 0;
 	}

@@ -25,7 +25,7 @@ src=$(sed -n 's/^src=//p' "$info")
 
 mkdir -p "$out/include/guest"
 out=$(cd "$out" && pwd)	# Kbuild's M= wants an absolute path
-for f in "$here"/*.c "$here/Kbuild"; do
+for f in "$here"/*.c "$here"/*.h "$here/Kbuild"; do
 	cmp -s "$f" "$out/${f##*/}" || cp "$f" "$out/"
 done
 h=$top/include/guest/vmmctl.h

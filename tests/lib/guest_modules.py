@@ -22,7 +22,7 @@ SUMMARY = r"sensitive_test: (\d+) of (\d+) checks passed"
 def module_files(version):
     d = os.path.join(harness.BUILD, "guest", "modules", version)
     return [os.path.join(d, m + ".ko") for m in
-            ("afterburn_helper", "sensitive_test")]
+            ("afterburn_helper", "sensitive_test", "vmmctl_badreq")]
 
 
 def snapshot(console, label):
@@ -45,7 +45,8 @@ VM_CMD = (
     "rmmod sensitive_test || exit 12; "
     "insmod /modules/sensitive_test.ko || exit 13; "
     "rmmod sensitive_test || exit 14; "
-    "echo '@vmm counters done'")
+    "echo '@vmm counters done'; "
+    "insmod /modules/vmmctl_badreq.ko || exit 15")
 
 NATIVE_CMD = (
     "insmod /modules/afterburn_helper.ko || exit 10; "
@@ -108,3 +109,15 @@ def run_modules(mode, version):
             "0 instructions trapped" % (rewrote[0][0] if rewrote else "?"),
             boot, "%s; summaries %s, rewrote %s, module_sites %s, traps %s"
             % (boot.why(), summaries, rewrote, sites, traps))
+    bad = harness.find(r"vmmctl_badreq: (\d+) of (\d+) malformed requests "
+                       r"refused", out)
+    logged = len(harness.findall(r"^vmm: module vmmctl_badreq: ", out))
+    verdict(tid + "-bad-requests", boot.passed() and bad and
+            bad.group(1) == bad.group(2) and int(bad.group(2)) >= 9 and
+            logged >= int(bad.group(2)) - 1,
+            "%s malformed control requests (bad ranges, unmapped or user "
+            "memory, short or overlapping sites) each refused with its error "
+            "and a VMM message, nothing changed" %
+            (bad.group(2) if bad else "?"), boot,
+            "%s; %s; %d VMM messages" % (
+                boot.why(), bad.group(0) if bad else "no summary", logged))
