@@ -75,15 +75,17 @@ int main(const struct boot_info *bi)
 			/* the VM's data modules are no tasks */
 			children[i + k].name = bi->modules[i + k].cmdline;
 			children[i + k].done = true;
+			children[i + k].data = true;
 		}
 		i += used - 1;
 	}
 	printf("root: started %u tasks\n", started);
 	pager_loop();
 	for (unsigned i = 1; i < nr_children; i++)
-		printf("root: %s %s (status %ld)\n", children[i].name,
-		       children[i].done ? "exited" : "faulted",
-		       children[i].status);
+		if (!children[i].data)
+			printf("root: %s %s (status %ld)\n", children[i].name,
+			       children[i].done ? "exited" : "faulted",
+			       children[i].status);
 	report_stats();
 	printf("root: all tasks finished\n");
 	sys_debug_exit(0);

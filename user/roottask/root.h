@@ -31,6 +31,7 @@ struct child {
 	unsigned nr_seg;
 	bool done;
 	bool faulted;
+	bool data; /* a VM's data module, not a task */
 	long status;
 	bool has_device; /* device.c gave it the PCI function `device` */
 	u16 device;
