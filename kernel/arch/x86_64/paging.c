@@ -122,9 +122,10 @@ u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 /*
  * Free the table below entry e (at level 0 = PML4 ... 2 = PD) and the
  * tables below it, if none of them maps anything; true if it was freed.
+ * *any becomes true if this or any table below was freed.
  * A last-level table is two pages (entries and mapping nodes).
  */
-static bool free_if_empty(struct space *s, u64 *e, int level)
+static bool free_if_empty(struct space *s, u64 *e, int level, bool *any)
 {
 	u64 *t = phys_to_virt(*e & PTE_ADDR);
 	unsigned pages = level == 2 ? 2 : 1;
@@ -132,19 +133,22 @@ static bool free_if_empty(struct space *s, u64 *e, int level)
 
 	for (int i = 0; i < 512; i++)
 		if ((t[i] & PTE_P) &&
-		    (level == 2 || !free_if_empty(s, &t[i], level + 1)))
+		    (level == 2 || !free_if_empty(s, &t[i], level + 1, any)))
 			empty = false;
 	if (!empty)
 		return false;
 	*e = 0;
 	kpage_free(t, pages);
 	kmem_uncharge(s->task, 4096ul * pages);
+	*any = true;
 	return true;
 }
 
-static void prune(struct space *s, u64 *table, int level, u64 base, u64 start,
+static bool prune(struct space *s, u64 *table, int level, u64 base, u64 start,
 		  u64 end)
 {
+	bool freed = false;
+
 	static const unsigned shift[3] = { 39, 30, 21 };
 
 	for (u64 i = 0; i < 512; i++) {
@@ -158,11 +162,12 @@ static void prune(struct space *s, u64 *table, int level, u64 base, u64 start,
 		     i <= KERNEL_PML4_LAST))
 			continue;
 		if (lo >= start && hi <= end - 1)
-			free_if_empty(s, &table[i], level);
+			free_if_empty(s, &table[i], level, &freed);
 		else if (level < 2)
-			prune(s, phys_to_virt(table[i] & PTE_ADDR), level + 1,
-			      lo, start, end);
+			freed |= prune(s, phys_to_virt(table[i] & PTE_ADDR),
+				       level + 1, lo, start, end);
 	}
+	return freed;
 }
 
 /*
@@ -172,8 +177,12 @@ static void prune(struct space *s, u64 *table, int level, u64 base, u64 start,
  */
 void space_prune(struct space *s, u64 start, u64 end)
 {
-	prune(s, s->pml4, 0, 0, start, end);
-	if (this_cpu()->loaded_space == s) /* paging-structure caches */
+	/*
+	 * Only a freed table can linger in the paging-structure caches; the
+	 * unmapped pages themselves were invalidated one by one.
+	 */
+	if (prune(s, s->pml4, 0, 0, start, end) &&
+	    this_cpu()->loaded_space == s)
 		write_cr3(s->pml4_phys);
 }
 
