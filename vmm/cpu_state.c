@@ -5,7 +5,8 @@
  * does not emulate (SPEC 9: hide what you do not emulate): XSAVE and AVX
  * only for the microkernel's XCR0 (cpu_host_xcr0), no XSAVEC/XSAVES, no
  * local APIC (the guest uses the 8259 and 8254 of
- * dev/), no PCID/INVPCID, no FSGSBASE (Linux then uses the MSRs), no
+ * dev/), PCID (emulated with a task per PCID, uspace.c) but no INVPCID,
+ * no FSGSBASE (Linux then uses the MSRs), no
  * SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
  * controls. Hiding SMAP, XSAVES and the IBRS controls also keeps Linux
  * from applying the alternatives whose replacements hold sensitive
@@ -79,17 +80,27 @@ bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 		v->cr2 = val;
 		return true;
 	case 3:
+		old = v->cr3;
 		v->cr3 = val & ~(1ul << 63);
-		softtlb_flush_all(false);
+		softtlb_switch(old, v->cr3,
+			       !((v->cr4 & CR4_PCIDE) && (val >> 63)));
 		return true;
 	case 4:
 		old = v->cr4;
-		if (!(val & CR4_PAE) || (val & CR4_PCIDE))
+		if (!(val & CR4_PAE))
+			return false;
+		/* PCIDE only with PCID 0 current (Vol. 3A 4.10.1) */
+		if ((val & ~old & CR4_PCIDE) && (v->cr3 & 0xfff))
 			return false;
 		v->cr4 = val;
-		/* A PGE change flushes global entries too (Vol. 3A 4.10.4.1). */
-		if ((old ^ val) & (CR4_PGE | CR4_PSE))
+		/*
+		 * A PGE change flushes global entries too, clearing PCIDE
+		 * every PCID's (Vol. 3A 4.10.4.1); PCID 0 is current then.
+		 */
+		if ((old ^ val) & (CR4_PGE | CR4_PSE | CR4_PCIDE))
 			softtlb_flush_all(true);
+		if ((old & ~val & CR4_PCIDE) && vm.user_task_ready)
+			uspace_switch(0, true);
 		return true;
 	case 8:
 		v->cr8 = val & 15;
@@ -211,7 +222,8 @@ struct cpuid_mask {
 
 static const struct cpuid_mask masks[] = {
 	/* 1: SSE3..SSE4.2, POPCNT, AES, PCLMUL, MOVBE, RDRAND, CX16, SSSE3,
-	 *    FMA, XSAVE, OSXSAVE (the guest's own, below), AVX, F16C;
+	 *    FMA, PCID (ours, set below), XSAVE, OSXSAVE (the guest's own,
+	 *    below), AVX, F16C;
 	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
 	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0788a979 },
 	/* 7: BMI1 AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA */
@@ -296,6 +308,7 @@ void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 		a = b = c = d = 0;
 	if (leaf == 1) {
 		c &= ~(1u << 27); /* OSXSAVE: the guest's CR4, not ours */
+		c |= 1u << 17;	  /* PCID: uspace.c, whatever the host has */
 		if (v->cr4 & CR4_OSXSAVE)
 			c |= 1u << 27;
 		if (!(cpu_host_xcr0() & 4)) /* AVX state not switched */

@@ -4,7 +4,7 @@
  * delivery through the guest's IDT with the 64-bit frame on the right
  * stack (TSS.RSP0 from user mode, an IST stack if the gate names one),
  * IRETQ, SYSCALL and SYSRETQ (Vol. 2B). The guest kernel runs in the VM's
- * own task, its user processes in SLOT_USER_TASK; every way back into
+ * own task, its user processes in user tasks (uspace.c); every way back into
  * the guest ends in guest_resume().
  */
 #include "vmm.h"
@@ -27,6 +27,8 @@ void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 
 	if (user || vcpu_if(v))
 		flags |= VCPU_F_IRQ;
+	if (v->refill.armed)
+		softtlb_refill(v, r->rip);
 	/* No upcall may overwrite regs from here until the resume. */
 	v->in_upcall = false;
 	vcpu_set_if(v, false);
@@ -36,7 +38,7 @@ void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 		st->regs.fs_base = v->fs_base;
 		st->regs.gs_base = v->gs_base;
 		counters[CNT_SPACE_SWITCHES]++;
-		sys_vcpu_resume_flags(SLOT_USER_TASK, flags);
+		sys_vcpu_resume_flags(uspace_task(), flags);
 	} else {
 		cpu_load_gs_base(v);
 		sys_vcpu_resume_flags(CAP_NONE, flags);

@@ -28,7 +28,8 @@ static const char *const counter_names[CNT_COUNT] = {
 	"cpuid",	  "cr",
 	"iret",		  "hlt",
 	"ticks_dropped",  "module_sites",
-	"tlb_prefills",
+	"tlb_prefills",	  "tlb_refills",
+	"spaces_kept",	  "space_evictions",
 };
 
 static bool isalnum_ascii(char c)
@@ -136,9 +137,7 @@ void vmm_main(void)
 	if (loader_load(v, &r))
 		vmm_stop(1, "the guest kernel cannot be loaded");
 	devices_init();
-	if (sys_task_create(SLOT_USER_TASK, 4ul << 20))
-		vmm_stop(1, "cannot create the guest user task");
-	vm.user_task_ready = true;
+	uspace_init();
 	timer_start();
 	state_area.entry_ip = (u64)vmm_upcall_entry;
 	state_area.entry_sp = (u64)upcall_stack_top;

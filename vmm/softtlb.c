@@ -5,20 +5,21 @@
  *
  * The guest kernel runs in the VM's own task: its page faults map the
  * guest page there, at the same virtual address, taken from the VMM's
- * window onto guest RAM. Guest user processes run in SLOT_USER_TASK,
- * which receives only pages the guest's tables mark user-accessible, so
- * a user process cannot read guest-kernel memory. The guest kernel
- * reaches user memory (copy_to_user and friends) through its own task,
- * where the current process's user pages are mapped on demand as well.
+ * window onto guest RAM. Guest user processes run in user tasks, one per
+ * PCID (uspace.c), which receive only pages the guest's tables mark
+ * user-accessible, so a user process cannot read guest-kernel memory.
+ * The guest kernel reaches user memory (copy_to_user and friends)
+ * through its own task, where the current process's user pages are
+ * mapped on demand as well; that half is emptied whenever CR3 changes.
  *
  * A page is mapped writable only for a write, or when its guest PTE is
  * already dirty; the walk sets the accessed and dirty bits as the CPU
  * would, so Linux's reclaim and copy-on-write see them right.
  *
- * Fault-around: every flush empties the user task, and a process that
- * runs again faults its working set back in one upcall per page. So a
- * fill also maps the neighbours in the faulting page's aligned window of
- * FAULT_AROUND pages (one guest page table) that the guest has used
+ * Fault-around: a new process, and one whose PCID was flushed, would
+ * fault its working set in one upcall per page. So a fill also maps the
+ * neighbours in the faulting page's aligned window of FAULT_AROUND pages
+ * (256 KiB, within one guest page table) that the guest has used
  * already: present, accessed, and with the faulting access's rights; a
  * neighbour is writable only if its PTE is dirty. This changes nothing
  * the guest can see (no accessed bit is set on a guess), and a TLB may
@@ -41,12 +42,16 @@ bool vmm_reserved(u64 va)
 	       va < VMM_ALIAS_BASE + (VMM_END - VMM_BASE);
 }
 
-#define FAULT_AROUND 16 /* pages, a power of two <= 512 */
+#define FAULT_AROUND 64 /* pages, a power of two <= 512 */
 
 static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	long err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 
+	if (err == -E_NOMEM && task != SLOT_SELF_TASK) {
+		uspace_reclaim(); /* its page tables go back to its quota */
+		err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
+	}
 	if (err)
 		vmm_fatal("cannot map guest page %lx at %lx (error %ld)", gpa,
 			  va, err);
@@ -110,7 +115,7 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 	bool write = error & PFE_W, exec = error & PFE_I;
 	struct gpt_walk w;
 	unsigned rights;
-	u64 leaf, task = user ? SLOT_USER_TASK : SLOT_SELF_TASK;
+	u64 leaf, task = user ? uspace_task() : SLOT_SELF_TASK;
 
 	*pf_error = (write ? PFE_W : 0) | (exec ? PFE_I : 0) |
 		    (user ? PFE_U : 0);
@@ -128,10 +133,45 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 	if (write || (w.writable && (leaf & PTE_D)))
 		rights |= MAP_W;
 	map_run(task, w.gpa & ~4095ul, va & ~4095ul, 1, rights);
-	counters[CNT_TLB_FILLS]++;
 	if (w.levels == 4 && va < USER_END)
 		fault_around(task, va, &w, user);
 	return TLB_MAPPED;
+}
+
+/*
+ * Refill: a page fault the guest handles itself is taken twice, once
+ * for the guest's handler and once more, as a fill, when the faulting
+ * instruction runs again. So the VMM remembers the fault and, when the
+ * guest returns to the same instruction in the same mode and address
+ * space, fills the page before resuming. The instruction is about to
+ * make exactly that access, so setting the accessed and dirty bits now
+ * is what the CPU would do a moment later. Any other return to user mode
+ * forgets the fault.
+ */
+void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip)
+{
+	v->refill = (struct refill){ .va = va,
+				     .error = error,
+				     .rip = rip,
+				     .cr3 = v->cr3,
+				     .user = v->cpl == 3,
+				     .armed = true };
+}
+
+void softtlb_refill(struct vcpu *v, u64 rip)
+{
+	struct refill *f = &v->refill;
+	bool user = v->cpl == 3;
+	u64 pf_error;
+
+	if (f->rip != rip || f->user != user || f->cr3 != v->cr3) {
+		if (user)
+			f->armed = false;
+		return;
+	}
+	f->armed = false;
+	if (softtlb_fill(f->va, f->error, user, &pf_error) == TLB_MAPPED)
+		counters[CNT_TLB_REFILLS]++;
 }
 
 static void unmap_range(u64 task, u64 start, u64 end)
@@ -154,12 +194,32 @@ static void flush_own_user_half(void)
 		    USER_END);
 }
 
+/*
+ * A CR3 load (Vol. 3A 4.10.4.1): with CR4.PCIDE, the PCID is CR3's low 12
+ * bits and bit 63 of the value loaded (flush false) keeps its entries.
+ * The own task's user half belongs to the address space that was current,
+ * so it goes whenever another one becomes current.
+ */
+void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush)
+{
+	struct vcpu *v = vcpu_current();
+	unsigned pcid = v->cr4 & CR4_PCIDE ? new_cr3 & 0xfff : 0;
+
+	if (flush)
+		counters[CNT_FLUSHES]++;
+	if (flush || pcid != (old_cr3 & 0xfff))
+		flush_own_user_half();
+	if (vm.user_task_ready)
+		uspace_switch(pcid, flush);
+}
+
+/* Every PCID's entries; include_global: the guest kernel's too. */
 void softtlb_flush_all(bool include_global)
 {
 	counters[CNT_FLUSHES]++;
 	flush_own_user_half();
 	if (vm.user_task_ready)
-		unmap_range(SLOT_USER_TASK, 0, USER_END);
+		uspace_flush_all();
 	if (!include_global)
 		return;
 	unmap_range(SLOT_SELF_TASK, KERNEL_HALF, VM_GPA_WINDOW);
@@ -173,7 +233,7 @@ void softtlb_flush_page(u64 va)
 	if (vmm_reserved(va))
 		return;
 	if (va < USER_END && vm.user_task_ready)
-		unmap_range(SLOT_USER_TASK, va, va + 4096);
+		uspace_flush_page(va);
 	if (va < USER_END || va >= KERNEL_HALF)
 		unmap_range(SLOT_SELF_TASK, va, va + 4096);
 }

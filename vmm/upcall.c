@@ -3,7 +3,7 @@
  * system call of the guest, and virtual interrupts. Three contexts can be
  * interrupted:
  *
- *  - guest user code (the event came from SLOT_USER_TASK): a SYSCALL
+ *  - guest user code (the event came from a user task): a SYSCALL
  *    enters the guest kernel at its LSTAR, a page fault fills the soft
  *    TLB or becomes the guest's #PF, anything else goes through the
  *    guest's IDT;
@@ -39,9 +39,11 @@ static void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr,
 	counters[CNT_PAGE_FAULTS]++;
 	switch (softtlb_fill(addr, error, user, &pf_error)) {
 	case TLB_MAPPED:
+		counters[CNT_TLB_FILLS]++;
 		guest_resume(v, r);
 	case TLB_GUEST_FAULT:
 		counters[CNT_GUEST_FAULTS]++;
+		softtlb_arm_refill(v, addr, error, r->rip);
 		v->cr2 = addr;
 		inject_exception(v, r, VEC_PF, true, pf_error);
 	case TLB_BAD:

@@ -2,8 +2,9 @@
  * Memory checks: anonymous private and shared mappings, a file-backed
  * MAP_SHARED mapping kept coherent with read()/write() through msync,
  * mprotect with the resulting fault, copy-on-write isolation across fork in
- * both directions, and SysV shared memory between two processes. Under the
- * VMM every one of these exercises guest page-table updates and faults.
+ * both directions, SysV shared memory between two processes, and a file
+ * truncated under another process's mapping. Under the VMM every one of
+ * these exercises guest page-table updates and faults.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -290,6 +291,75 @@ out:
 	return -1;
 }
 
+/*
+ * A mapping taken away while its process is not running: the child maps
+ * a file page and reads it (so its TLB holds the page), then waits in
+ * read() while the parent truncates the file; the child's next access
+ * must raise SIGBUS. Linux unmaps the page from the child's address space
+ * while another one is loaded, so a TLB that keeps entries per address
+ * space (PCIDs) must drop them when the child runs again.
+ */
+#define TRUNCATE_ROUNDS 20
+
+static int truncated_child(int fd, int go, int ready)
+{
+	struct sigaction sa = { .sa_sigaction = fault_handler,
+				.sa_flags = SA_SIGINFO };
+	volatile unsigned char *p;
+	char c = 'm';
+
+	p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || p[0] != 0x5a || write(ready, &c, 1) != 1 ||
+	    read(go, &c, 1) != 1)
+		return 2;
+	sigaction(SIGBUS, &sa, NULL);
+	if (sigsetjmp(fault_jump, 1) == 0) {
+		c = p[0];
+		return 3; /* the truncated page was still there */
+	}
+	return fault_info.si_signo == SIGBUS ? 0 : 4;
+}
+
+static int truncate_under_other(void)
+{
+	char path[4096], c;
+	int fd, go[2], ready[2], pid, status;
+	unsigned char byte = 0x5a;
+
+	snprintf(path, sizeof(path), "%s/truncated", scratch_dir());
+	for (int round = 0; round < TRUNCATE_ROUNDS; round++) {
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || pipe(go) < 0 || pipe(ready) < 0)
+			return check_fail_errno("open/pipe");
+		if (ftruncate(fd, page_size()) < 0 ||
+		    pwrite(fd, &byte, 1, 0) != 1)
+			return check_fail_errno("ftruncate/pwrite");
+		pid = fork();
+		if (pid < 0)
+			return check_fail_errno("fork");
+		if (pid == 0)
+			_exit(truncated_child(fd, go[0], ready[1]));
+		if (read(ready[0], &c, 1) != 1)
+			return check_fail("round %d: child did not map", round);
+		if (ftruncate(fd, 0) < 0 || write(go[1], &c, 1) != 1)
+			return check_fail_errno("ftruncate/write");
+		if (waitpid(pid, &status, 0) != pid)
+			return check_fail_errno("waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return check_fail(
+				"round %d: child status 0x%x (3: read "
+				"the truncated page without SIGBUS)",
+				round, status);
+		close(fd);
+		close(go[0]);
+		close(go[1]);
+		close(ready[0]);
+		close(ready[1]);
+	}
+	unlink(path);
+	return 0;
+}
+
 const struct check mm_checks[] = {
 	{ "mmap_anon_private", mmap_anon_private },
 	{ "mmap_anon_shared", mmap_anon_shared },
@@ -297,5 +367,6 @@ const struct check mm_checks[] = {
 	{ "mprotect_fault", mprotect_fault },
 	{ "fork_cow_isolation", fork_cow_isolation },
 	{ "sysv_shm", sysv_shm },
+	{ "truncate_under_other", truncate_under_other },
 	{ NULL, NULL },
 };

@@ -31,8 +31,8 @@
 #include <vm_boot.h>
 
 /* Capability slots of the VM task. */
-#define SLOT_USER_TASK 8 /* guest user processes run here */
 #define SLOT_TIMER_THREAD 9
+#define SLOT_USER_TASK0 16		  /* guest user processes: uspace.c */
 #define SLOT_VCPU_THREAD SLOT_SELF_THREAD /* the first thread */
 
 /* The vCPU runs just below the timer thread (the root task's 100). */
@@ -94,6 +94,16 @@ struct dtr {
 	u16 limit;
 };
 
+/*
+ * A page fault handed to the guest: when the guest returns to the
+ * faulting instruction, the VMM maps the page before resuming, instead
+ * of taking the same fault again as a soft-TLB fill (softtlb.c).
+ */
+struct refill {
+	u64 va, error, rip, cr3;
+	bool user, armed;
+};
+
 /* The virtual CPU the guest kernel believes it runs on. */
 struct vcpu {
 	struct vcpu_state *state; /* shared with the microkernel */
@@ -112,6 +122,7 @@ struct vcpu {
 	bool idle;		    /* hlt with interrupts on: waiting */
 	struct vcpu_regs idle_regs; /* where to go on when idle ends */
 	volatile u64 irq_latched;   /* pending bits taken while in VMM code */
+	struct refill refill;	    /* softtlb.c, softtlb_refill() */
 };
 
 enum seg {
@@ -192,6 +203,9 @@ enum counter {
 	CNT_TICKS_DROPPED,
 	CNT_MODULE_SITES,
 	CNT_TLB_PREFILLS,
+	CNT_TLB_REFILLS,
+	CNT_SPACE_KEPT,
+	CNT_SPACE_EVICTIONS,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -236,10 +250,21 @@ enum tlb_result {
 	TLB_BAD
 };
 enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error);
+void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip);
+void softtlb_refill(struct vcpu *v, u64 rip);
+void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush);
 void softtlb_flush_all(bool include_global);
 void softtlb_flush_page(u64 va);
 void softtlb_drop_alias(void);
 bool vmm_reserved(u64 va);
+
+/* uspace.c */
+void uspace_init(void);
+u64 uspace_task(void);
+void uspace_switch(unsigned pcid, bool flush);
+void uspace_flush_all(void);
+void uspace_flush_page(u64 va);
+void uspace_reclaim(void);
 
 /* decode.c, rewrite.c */
 #include "decode.h"
