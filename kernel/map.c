@@ -31,15 +31,26 @@ static u64 pte_bits(u64 frame_pte, unsigned rights)
 	return e;
 }
 
-/* Put a new entry for dst_va, revoking whatever was there. */
+/*
+ * Put a new entry for dst_va, revoking whatever was there. Mapping again
+ * what is already there (same source, same frame and rights) changes
+ * nothing and keeps the entry, its accessed/dirty bits and what was
+ * derived from it: a VMM's fault-around maps neighbours it cannot know
+ * are mapped already.
+ */
 static long install(struct space *dst, u64 dst_va, struct mapnode *parent,
 		    u64 pte)
 {
+	const u64 same = PTE_ADDR | PTE_P | PTE_U | PTE_W | PTE_NX | PTE_PCD |
+			 PTE_PWT;
 	struct pte_ref r;
 	struct mapnode *n;
 
 	if (!space_walk(dst, dst_va, true, &r))
 		return -E_NOMEM;
+	if (*r.node && (*r.node)->parent == parent &&
+	    ((*r.pte ^ pte) & same) == 0)
+		return 0;
 	if (*r.node) {
 		if (parent && mapdb_is_ancestor(*r.node, parent))
 			return -E_INVAL; /* would revoke its own source */

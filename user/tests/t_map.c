@@ -88,6 +88,28 @@ int main(void)
 		"B mapped our page on to C (map %ld, C read %lx); our unmap revoked both",
 		(long)v1, v2);
 
+	/*
+	 * The same mapping again changes nothing: what B derived from it
+	 * stays. Other rights are a new mapping: the old one, and what was
+	 * derived from it, go.
+	 */
+	e1 = sys_map(b.task, (u64)p, VA_B, 1, MAP_R | MAP_W);
+	e2 = child_cmd5(&b, SYS_MAP, 10, VA_B, VA_B + 0x10000,
+			1 | ((u64)MAP_R << 32), &m);
+	ok = !e1 && done(&m, e2) && m.w[0] == 0;
+	e1 = sys_map(b.task, (u64)p, VA_B, 1, MAP_R | MAP_W);
+	e3 = child_cmd(&c, CMD_READ, VA_B + 0x10000, 0, 0, 0, &m);
+	v1 = m.w[0];
+	ok &= !e1 && done(&m, e3) && v1 == 0xc0ffee;
+	e1 = sys_map(b.task, (u64)p, VA_B, 1, MAP_R);
+	e3 = child_cmd(&c, CMD_READ, VA_B + 0x10000, 0, 0, 0, &m);
+	ok &= !e1 && faulted_at(&m, e3, VA_B + 0x10000);
+	child_restart();
+	t_result("map.same_again", ok,
+		 "mapping the same page again kept the mapping derived from it "
+		 "(C read %lx); mapping it read-only revoked that",
+		 v1);
+
 	/* upper half outside the kernel range belongs to the task */
 	e1 = sys_map(c.task, (u64)p, 0xffffffff80000000ul, 1, MAP_R);
 	e2 = child_cmd(&c, CMD_READ, 0xffffffff80000000ul, 0, 0, 0, &m);
