@@ -41,15 +41,32 @@ u64 kpool_free_pages(void)
 	return pool_free;
 }
 
+/*
+ * First fit over the bitmap, from the first word that may have a free
+ * page (full words are skipped whole): page tables come and go on every
+ * soft-TLB flush of a VMM, and a scan bit by bit from the pool's start
+ * cost more than the flush itself once the front of the pool was full.
+ * Blocks of n pages (1 or 2) start at a multiple of n.
+ */
+static u32 first_free_word; /* no free page in the words before it */
+
 void *kpage_alloc(unsigned n)
 {
-	for (u32 i = 0; i + n <= pool_pages; i += n) {
+	for (u32 i = first_free_word * 64; i + n <= pool_pages;) {
 		unsigned j;
 
+		if (i % 64 == 0 && pool_bitmap[i / 64] == ~0ul) {
+			if (i / 64 == first_free_word)
+				first_free_word++;
+			i += 64;
+			continue;
+		}
 		for (j = 0; j < n && !page_used(i + j); j++)
 			;
-		if (j < n)
+		if (j < n) {
+			i += n;
 			continue;
+		}
 		for (j = 0; j < n; j++)
 			page_mark(i + j, true);
 		pool_free -= n;
@@ -67,6 +84,8 @@ void kpage_free(void *p, unsigned n)
 		assert(page_used(i + j));
 		page_mark(i + j, false);
 	}
+	if (i / 64 < first_free_word)
+		first_free_word = i / 64;
 	pool_free += n;
 }
 

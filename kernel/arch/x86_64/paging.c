@@ -80,40 +80,41 @@ bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
  */
 u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
 {
-	static const u64 span[4] = { 1ul << 39, 1ul << 30, 1ul << 21,
-				     1ul << 12 };
+	static const u64 span[3] = { 1ul << 39, 1ul << 30, 1ul << 21 };
 
 	while (va < end) {
-		u64 *table = s->pml4, *e = NULL;
+		u64 *table = s->pml4;
+		struct mapnode **nodes;
 		int level;
 
 		if (!space_user_address(va)) {
 			va = va < KERNEL_END ? KERNEL_END : end;
 			continue;
 		}
-		for (level = 0; level < 4; level++) {
-			unsigned idx = (va >> (39 - 9 * level)) & 511;
+		for (level = 0; level < 3; level++) {
+			u64 e = table[(va >> (39 - 9 * level)) & 511];
 
-			e = &table[idx];
-			if (!(*e & PTE_P) && level < 3)
+			if (!(e & PTE_P))
 				break;
-			if (level < 3)
-				table = phys_to_virt(*e & PTE_ADDR);
+			table = phys_to_virt(e & PTE_ADDR);
 		}
-		if (level == 4) {
-			struct mapnode **node =
-				(struct mapnode **)(table + 512) + PT_INDEX(va);
-
-			if (*node) {
-				r->pte = e;
-				r->node = node;
+		if (level < 3) { /* skip the absent span at this level */
+			va = (va & ~(span[level] - 1)) + span[level];
+			if (va == 0) /* wrapped past the top */
+				return end;
+			continue;
+		}
+		/* a last-level table: scan its node slots in place */
+		nodes = (struct mapnode **)(table + 512);
+		for (unsigned i = PT_INDEX(va); i < 512 && va < end;
+		     i++, va += 4096) {
+			if (nodes[i]) {
+				r->pte = &table[i];
+				r->node = &nodes[i];
 				return va;
 			}
-			level = 3;
 		}
-		/* skip the rest of the absent (or empty) span at this level */
-		va = (va & ~(span[level] - 1)) + span[level];
-		if (va == 0) /* wrapped past the top */
+		if (va == 0)
 			return end;
 	}
 	return end;
@@ -147,11 +148,19 @@ static bool free_if_empty(struct space *s, u64 *e, int level, bool *any)
 static bool prune(struct space *s, u64 *table, int level, u64 base, u64 start,
 		  u64 end)
 {
+	static const unsigned shift[3] = { 39, 30, 21 };
+	u64 from = start, to = end - 1, first, last;
 	bool freed = false;
 
-	static const unsigned shift[3] = { 39, 30, 21 };
+	if (level > 0) { /* clip to this table's span */
+		u64 top = base + (1ul << (shift[level] + 9)) - 1;
 
-	for (u64 i = 0; i < 512; i++) {
+		from = from > base ? from : base;
+		to = to < top ? to : top;
+	}
+	first = (from >> shift[level]) & 511;
+	last = (to >> shift[level]) & 511;
+	for (u64 i = first; i <= last; i++) {
 		u64 lo = base + (i << shift[level]), hi;
 
 		if (level == 0 && i >= 256)
