@@ -146,6 +146,11 @@ long sys_map(struct frame *f)
 	return 0;
 }
 
+static void revoke_all(struct mapnode *n)
+{
+	mapdb_revoke(n, true);
+}
+
 /*
  * task_unmap(task, start, end): remove every mapping of `task` in
  * [start, end) together with the mappings derived from them. For a VMM
@@ -157,7 +162,6 @@ long sys_task_unmap(struct frame *f)
 {
 	u64 start = f->rsi, end = f->rdx;
 	struct space *s;
-	struct pte_ref r;
 	struct cap *c;
 	long err;
 
@@ -168,10 +172,7 @@ long sys_task_unmap(struct frame *f)
 	    !space_user_address(start) || !space_user_address(end - 4096))
 		return -E_INVAL;
 	s = &((struct task *)c->obj)->space;
-	for (u64 va = space_next_mapping(s, start, end, &r); va < end;
-	     va = space_next_mapping(s, va + 4096, end, &r))
-		mapdb_revoke(*r.node, true);
-	space_prune(s, start, end);
+	space_unmap_range(s, start, end, revoke_all);
 	return 0;
 }
 

@@ -27,8 +27,9 @@ struct pte_ref {
 long space_init(struct space *s, struct task *t);
 bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r);
 bool space_user_address(u64 va);
-u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r);
-void space_prune(struct space *s, u64 start, u64 end);
+/* Revoke every mapping in [start, end), free the tables wholly inside. */
+void space_unmap_range(struct space *s, u64 start, u64 end,
+		       void (*revoke)(struct mapnode *));
 void space_activate(struct space *s);
 void space_flush_page(struct space *s, u64 va);
 long space_copy_from(struct space *s, u64 va, void *buf, size_t len);

@@ -74,83 +74,20 @@ bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
 }
 
 /*
- * The first page at or after va, below end, that has a mapping node, with
- * its entry in r; end if none. Absent tables are skipped whole, so
- * scanning a sparse half of the address space costs only its tables.
+ * Remove every mapping in [start, end) below table (at level 0 = PML4 ..
+ * 3 = last level), whose first address is base: revoke() each node, and
+ * free the tables that lie wholly inside the range, which are empty then.
+ * Only the entries inside the range are visited and only present tables
+ * entered, so the cost follows what is mapped. Returns true if the whole
+ * table lay inside the range and nothing is left in it.
  */
-u64 space_next_mapping(struct space *s, u64 va, u64 end, struct pte_ref *r)
+static bool unmap_table(struct space *s, u64 *table, int level, u64 base,
+			u64 start, u64 end, void (*revoke)(struct mapnode *),
+			bool *freed)
 {
-	static const u64 span[3] = { 1ul << 39, 1ul << 30, 1ul << 21 };
-
-	while (va < end) {
-		u64 *table = s->pml4;
-		struct mapnode **nodes;
-		int level;
-
-		if (!space_user_address(va)) {
-			va = va < KERNEL_END ? KERNEL_END : end;
-			continue;
-		}
-		for (level = 0; level < 3; level++) {
-			u64 e = table[(va >> (39 - 9 * level)) & 511];
-
-			if (!(e & PTE_P))
-				break;
-			table = phys_to_virt(e & PTE_ADDR);
-		}
-		if (level < 3) { /* skip the absent span at this level */
-			va = (va & ~(span[level] - 1)) + span[level];
-			if (va == 0) /* wrapped past the top */
-				return end;
-			continue;
-		}
-		/* a last-level table: scan its node slots in place */
-		nodes = (struct mapnode **)(table + 512);
-		for (unsigned i = PT_INDEX(va); i < 512 && va < end;
-		     i++, va += 4096) {
-			if (nodes[i]) {
-				r->pte = &table[i];
-				r->node = &nodes[i];
-				return va;
-			}
-		}
-		if (va == 0)
-			return end;
-	}
-	return end;
-}
-
-/*
- * Free the table below entry e (at level 0 = PML4 ... 2 = PD) and the
- * tables below it, if none of them maps anything; true if it was freed.
- * *any becomes true if this or any table below was freed.
- * A last-level table is two pages (entries and mapping nodes).
- */
-static bool free_if_empty(struct space *s, u64 *e, int level, bool *any)
-{
-	u64 *t = phys_to_virt(*e & PTE_ADDR);
-	unsigned pages = level == 2 ? 2 : 1;
-	bool empty = true;
-
-	for (int i = 0; i < 512; i++)
-		if ((t[i] & PTE_P) &&
-		    (level == 2 || !free_if_empty(s, &t[i], level + 1, any)))
-			empty = false;
-	if (!empty)
-		return false;
-	*e = 0;
-	kpage_free(t, pages);
-	kmem_uncharge(s->task, 4096ul * pages);
-	*any = true;
-	return true;
-}
-
-static bool prune(struct space *s, u64 *table, int level, u64 base, u64 start,
-		  u64 end)
-{
-	static const unsigned shift[3] = { 39, 30, 21 };
+	static const unsigned shift[4] = { 39, 30, 21, 12 };
 	u64 from = start, to = end - 1, first, last;
-	bool freed = false;
+	bool empty;
 
 	if (level > 0) { /* clip to this table's span */
 		u64 top = base + (1ul << (shift[level] + 9)) - 1;
@@ -160,38 +97,56 @@ static bool prune(struct space *s, u64 *table, int level, u64 base, u64 start,
 	}
 	first = (from >> shift[level]) & 511;
 	last = (to >> shift[level]) & 511;
+	empty = level > 0 && first == 0 && last == 511;
 	for (u64 i = first; i <= last; i++) {
 		u64 lo = base + (i << shift[level]), hi;
+		u64 *child;
 
-		if (level == 0 && i >= 256)
-			lo |= 0xffff000000000000ul;  /* sign extension */
-		hi = lo + (1ul << shift[level]) - 1; /* inclusive */
-		if (hi < start || lo >= end || !(table[i] & PTE_P) ||
-		    (level == 0 && i >= KERNEL_PML4_FIRST &&
-		     i <= KERNEL_PML4_LAST))
+		if (level == 3) {
+			struct mapnode **node =
+				(struct mapnode **)(table + 512) + i;
+			if (*node)
+				revoke(*node);
+			if (table[i] & PTE_P)
+				empty = false;
 			continue;
-		if (lo >= start && hi <= end - 1)
-			free_if_empty(s, &table[i], level, &freed);
-		else if (level < 2)
-			freed |= prune(s, phys_to_virt(table[i] & PTE_ADDR),
-				       level + 1, lo, start, end);
+		}
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level == 0 && i >= KERNEL_PML4_FIRST &&
+		    i <= KERNEL_PML4_LAST)
+			continue; /* shared kernel tables: never in range */
+		if (level == 0 && i >= 256)
+			lo |= 0xffff000000000000ul; /* sign extension */
+		hi = lo + (1ul << shift[level]) - 1;
+		child = phys_to_virt(table[i] & PTE_ADDR);
+		if (unmap_table(s, child, level + 1, lo, start, end, revoke,
+				freed) &&
+		    lo >= start && hi <= end - 1) {
+			unsigned pages = level == 2 ? 2 : 1; /* + node page */
+
+			table[i] = 0;
+			kpage_free(child, pages);
+			kmem_uncharge(s->task, 4096ul * pages);
+			*freed = true;
+		} else {
+			empty = false;
+		}
 	}
-	return freed;
+	return empty;
 }
 
-/*
- * After [start, end) was unmapped: give back the tables that lie wholly
- * inside it and are empty, so a VMM that keeps flushing a guest address
- * space does not keep paying for the tables of every address it ever saw.
- */
-void space_prune(struct space *s, u64 start, u64 end)
+void space_unmap_range(struct space *s, u64 start, u64 end,
+		       void (*revoke)(struct mapnode *))
 {
+	bool freed = false;
+
+	unmap_table(s, s->pml4, 0, 0, start, end, revoke, &freed);
 	/*
 	 * Only a freed table can linger in the paging-structure caches; the
 	 * unmapped pages themselves were invalidated one by one.
 	 */
-	if (prune(s, s->pml4, 0, 0, start, end) &&
-	    this_cpu()->loaded_space == s)
+	if (freed && this_cpu()->loaded_space == s)
 		write_cr3(s->pml4_phys);
 }
 
