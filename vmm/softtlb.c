@@ -17,13 +17,16 @@
  * would, so Linux's reclaim and copy-on-write see them right.
  *
  * Fault-around: a new process, and one whose PCID was flushed, would
- * fault its working set in one upcall per page. So a fill also maps the
- * neighbours in the faulting page's aligned window of FAULT_AROUND pages
+ * fault its working set in one upcall per page. So a fill in a user task
+ * also maps the neighbours in the faulting page's aligned window of
+ * FAULT_AROUND pages
  * (256 KiB, within one guest page table) that the guest has used
  * already: present, accessed, and with the faulting access's rights; a
  * neighbour is writable only if its PTE is dirty. This changes nothing
  * the guest can see (no accessed bit is set on a guess), and a TLB may
  * hold any translation the tables allow until the guest flushes it.
+ * The guest kernel's own fills of user pages get no fault-around: those
+ * pages go again at the next address-space switch.
  */
 #include "vmm.h"
 #include <arch/paging.h>
@@ -43,6 +46,8 @@ bool vmm_reserved(u64 va)
 }
 
 #define FAULT_AROUND 64 /* pages, a power of two <= 512 */
+
+static void own_page_filled(u64 va);
 
 static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
@@ -133,7 +138,9 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
 	if (write || (w.writable && (leaf & PTE_D)))
 		rights |= MAP_W;
 	map_run(task, w.gpa & ~4095ul, va & ~4095ul, 1, rights);
-	if (w.levels == 4 && va < USER_END)
+	if (!user && va < USER_END)
+		own_page_filled(va);
+	if (w.levels == 4 && user)
 		fault_around(task, va, &w, user);
 	return TLB_MAPPED;
 }
@@ -182,9 +189,38 @@ static void unmap_range(u64 task, u64 start, u64 end)
 		vmm_fatal("task_unmap %lx-%lx failed (%ld)", start, end, err);
 }
 
-/* The own task's lower half, minus the early-boot alias of the VMM. */
+/*
+ * The own task's lower half, minus the early-boot alias of the VMM. The
+ * guest kernel touches few user pages between two address-space switches
+ * (a system call's buffers), so the pages it was given are remembered and
+ * unmapped one by one; the page tables stay for the next process, which
+ * saves freeing, allocating and clearing them on every switch. After more
+ * than OWN_TRACKED pages the whole half goes.
+ */
+#define OWN_TRACKED 16
+
+static u64 own_pages[OWN_TRACKED];
+static unsigned own_count; /* OWN_TRACKED + 1: too many to list */
+
+static void own_page_filled(u64 va)
+{
+	if (own_count < OWN_TRACKED)
+		own_pages[own_count] = va & ~4095ul;
+	if (own_count <= OWN_TRACKED)
+		own_count++;
+}
+
 static void flush_own_user_half(void)
 {
+	unsigned n = own_count;
+
+	own_count = 0;
+	if (n <= OWN_TRACKED) {
+		for (unsigned i = 0; i < n; i++)
+			unmap_range(SLOT_SELF_TASK, own_pages[i],
+				    own_pages[i] + 4096);
+		return;
+	}
 	if (!vm.alias_mapped) {
 		unmap_range(SLOT_SELF_TASK, 0, USER_END);
 		return;
