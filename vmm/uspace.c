@@ -15,9 +15,10 @@
  *
  * There are NR_USER_TASKS tasks; a PCID with no task of its own takes
  * the least recently used one, flushed. Dropping entries is always
- * allowed (a TLB may evict at any time), so eviction, a task running out
- * of kernel memory, and INVLPG flushing a page in every task are all
- * within the architecture's rules.
+ * allowed (a TLB may evict at any time), so eviction and a task running
+ * out of kernel memory are within the architecture's rules. INVLPG drops
+ * the page from the current PCID's task only, as on the CPU (Vol. 2A
+ * INVLPG: other PCIDs keep their entries; user pages are never global).
  */
 #include "vmm.h"
 
@@ -100,17 +101,11 @@ void uspace_flush_all(void)
 
 void uspace_flush_page(u64 va)
 {
-	for (unsigned i = 0; i < NR_USER_TASKS; i++) {
-		long err;
+	long err = sys_task_unmap(slot(current), va, va + 4096);
 
-		if (tasks[i].pcid == NO_PCID)
-			continue;
-		err = sys_task_unmap(slot(i), va, va + 4096);
-		if (err)
-			vmm_fatal(
-				"cannot flush %lx in user task %u (error %ld)",
-				va, i, err);
-	}
+	if (err)
+		vmm_fatal("cannot flush %lx in user task %u (error %ld)", va,
+			  current, err);
 }
 
 /* The current task ran out of kernel memory for page tables: start over. */
