@@ -44,13 +44,13 @@ void cpu_state_reset(struct vcpu *v)
 	v->sel[SEG_DS] = v->sel[SEG_ES] = v->sel[SEG_SS] = GUEST_KERNEL_DS;
 }
 
-void cpu_load_gs_base(struct vcpu *v)
+VMM_HOT void cpu_load_gs_base(struct vcpu *v)
 {
 	/* CR4.FSGSBASE is on for user mode (the microkernel's choice). */
 	asm volatile("wrgsbase %0" : : "r"(v->gs_base));
 }
 
-u64 cpu_read_cr(struct vcpu *v, unsigned cr)
+VMM_HOT u64 cpu_read_cr(struct vcpu *v, unsigned cr)
 {
 	switch (cr) {
 	case 0:
@@ -66,7 +66,7 @@ u64 cpu_read_cr(struct vcpu *v, unsigned cr)
 	}
 }
 
-bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
+VMM_HOT bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 {
 	u64 old;
 
@@ -109,7 +109,7 @@ bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 	return false;
 }
 
-bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
+VMM_HOT bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_EFER:
@@ -161,7 +161,7 @@ bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 	return false; /* #GP, as for an MSR the CPU does not have */
 }
 
-bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
+VMM_HOT bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 {
 	switch (msr) {
 	case MSR_EFER:

@@ -46,6 +46,9 @@ site_stack_top:
 upcall_stack:
 	.skip 16384
 upcall_stack_top:
+
+	/* touched by every site call: beside the other hot data (vmm.h) */
+	.section .data.hot, "aw"
 	.globl site_regs
 	.balign 64
 site_regs:
@@ -70,7 +73,7 @@ _start:
 	call vmm_main
 	ud2
 
-	.text
+	.section .text.hot, "ax"
 	.globl vmm_site_entry
 vmm_site_entry:
 	movq %rsp, site_regs+RSP(%rip)

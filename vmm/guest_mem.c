@@ -9,7 +9,7 @@
 
 #include <arch/paging.h> /* PTE bits (Intel SDM Vol. 3A 4.5) */
 
-bool gpa_is_ram(u64 gpa, u64 len)
+VMM_HOT bool gpa_is_ram(u64 gpa, u64 len)
 {
 	return gpa < vm.ram_size && len <= vm.ram_size - gpa;
 }
@@ -18,7 +18,7 @@ bool gpa_is_ram(u64 gpa, u64 len)
  * Walk va through the tables at cr3. Rights are the AND over the levels
  * (Vol. 3A 4.6); a 1 GiB or 2 MiB leaf ends the walk early.
  */
-bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
+VMM_HOT bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 {
 	u64 table = cr3 & PTE_ADDR;
 
@@ -52,7 +52,7 @@ bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 }
 
 /* Set accessed (and dirty) like the CPU's page walker would. */
-void gpt_mark(struct gpt_walk *w, bool write)
+VMM_HOT void gpt_mark(struct gpt_walk *w, bool write)
 {
 	for (unsigned i = 0; i < w->levels; i++)
 		__atomic_or_fetch(w->entries[i], PTE_A, __ATOMIC_RELAXED);
@@ -61,7 +61,7 @@ void gpt_mark(struct gpt_walk *w, bool write)
 				  __ATOMIC_RELAXED);
 }
 
-static long guest_copy(u64 va, void *buf, u64 len, bool write)
+static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 {
 	struct vcpu *v = vcpu_current();
 	u8 *b = buf;
@@ -86,12 +86,12 @@ static long guest_copy(u64 va, void *buf, u64 len, bool write)
 	return 0;
 }
 
-long guest_read(u64 va, void *buf, u64 len)
+VMM_HOT long guest_read(u64 va, void *buf, u64 len)
 {
 	return guest_copy(va, buf, len, false);
 }
 
-long guest_write(u64 va, const void *buf, u64 len)
+VMM_HOT long guest_write(u64 va, const void *buf, u64 len)
 {
 	return guest_copy(va, (void *)buf, len, true);
 }

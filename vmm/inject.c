@@ -9,7 +9,7 @@
  */
 #include "vmm.h"
 
-static u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
+static VMM_HOT u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 {
 	u64 val;
 
@@ -19,7 +19,7 @@ static u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 	return val;
 }
 
-void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 {
 	struct vcpu_state *st = v->state;
 	bool user = v->cpl == 3;
@@ -53,7 +53,7 @@ void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
  * itself, the UART looks at its input ring, and the PIC sets its bit
  * again while it holds a deliverable interrupt.
  */
-bool irq_deliverable(struct vcpu *v)
+VMM_HOT bool irq_deliverable(struct vcpu *v)
 {
 	__atomic_store_n(&v->state->pending, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
@@ -66,8 +66,8 @@ bool irq_deliverable(struct vcpu *v)
 	return true;
 }
 
-static void noreturn deliver(struct vcpu *v, struct vcpu_regs *r,
-			     unsigned vector, bool has_error, u64 error)
+static VMM_HOT void noreturn deliver(struct vcpu *v, struct vcpu_regs *r,
+				     unsigned vector, bool has_error, u64 error)
 {
 	u8 gate[16];
 	u64 handler, sp, frame[6];
@@ -119,8 +119,9 @@ static void noreturn deliver(struct vcpu *v, struct vcpu_regs *r,
 	guest_resume(v, r);
 }
 
-void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
-			       unsigned vector, bool has_error, u64 error)
+VMM_HOT void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
+				       unsigned vector, bool has_error,
+				       u64 error)
 {
 	if (vector == VEC_PF && v->cpl == 3)
 		error |= PFE_U;
@@ -134,7 +135,7 @@ void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
 	deliver(v, r, vector, false, 0);
 }
 
-void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r)
 {
 	if ((v->cpl == 3 || vcpu_if(v)) && irq_deliverable(v)) {
 		int vector = pic_pending_vector();
@@ -145,7 +146,7 @@ void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r)
 	guest_resume(v, r);
 }
 
-void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
 {
 	u64 f[5];
 
@@ -164,7 +165,7 @@ void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
 	inject_irq_or_resume(v, r);
 }
 
-void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
 {
 	r->rip = r->rcx;
 	r->rflags = r->r11;
@@ -176,11 +177,18 @@ void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
  * SYSCALL from guest user mode: rcx and r11 already hold the return
  * address and RFLAGS (the real SYSCALL put them there). Linux's entry
  * begins with a SWAPGS site; doing it here keeps even that one from
- * running on the user's stack.
+ * running on the user's stack. The site at LSTAR is looked up once per
+ * LSTAR value (a binary search over the sites touches a dozen pages).
  */
-void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
 {
-	const struct site *s = site_lookup(v->lstar);
+	VMM_HOT_DATA static u64 lstar;
+	VMM_HOT_DATA static const struct site *s;
+
+	if (v->lstar != lstar) {
+		lstar = v->lstar;
+		s = site_lookup(lstar);
+	}
 
 	v->cpl = 0;
 	r->rip = v->lstar;

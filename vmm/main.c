@@ -5,15 +5,15 @@
  */
 #include "vmm.h"
 
-struct vm vm;
-u64 counters[CNT_COUNT];
-u64 site_kind_calls[INSN_KIND_COUNT];
-static struct vcpu vcpu0;
+VMM_HOT_DATA struct vm vm;
+VMM_HOT_DATA u64 counters[CNT_COUNT];
+VMM_HOT_DATA u64 site_kind_calls[INSN_KIND_COUNT];
+VMM_HOT_DATA static struct vcpu vcpu0;
 static struct vcpu_state state_area __attribute__((aligned(4096)));
 extern char _end[];
 extern char upcall_stack_top[];
 
-struct vcpu *vcpu_current(void)
+VMM_HOT struct vcpu *vcpu_current(void)
 {
 	return &vcpu0;
 }

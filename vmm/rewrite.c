@@ -124,7 +124,7 @@ static void put32(u8 *p, u32 v)
 	memcpy(p, &v, 4);
 }
 
-const struct site *site_get(u64 index)
+VMM_HOT const struct site *site_get(u64 index)
 {
 	return index < MAX_SITES && sites[index].len ? &sites[index] : NULL;
 }

@@ -8,7 +8,7 @@
 
 extern u64 site_index;
 
-void site_dispatch(u64 executing_at)
+VMM_HOT void site_dispatch(u64 executing_at)
 {
 	struct vcpu *v = vcpu_current();
 	struct vcpu_regs *r = &site_regs;

@@ -35,7 +35,7 @@
 #define KERNEL_HALF 0xffff880000000000ul /* after the microkernel */
 #define TOP_PAGE 0xfffffffffffff000ul
 
-bool vmm_reserved(u64 va)
+VMM_HOT bool vmm_reserved(u64 va)
 {
 	if (va >= VM_GPA_WINDOW && va < VM_MODULE_END)
 		return true;
@@ -49,7 +49,7 @@ bool vmm_reserved(u64 va)
 
 static void own_page_filled(u64 va);
 
-static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
+static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	long err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 
@@ -66,7 +66,8 @@ static void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
  * The used neighbours of the 4 KiB page at va in w's page table, mapped
  * in runs of guest-physically contiguous pages with equal rights.
  */
-static void fault_around(u64 task, u64 va, const struct gpt_walk *w, bool user)
+static VMM_HOT void fault_around(u64 task, u64 va, const struct gpt_walk *w,
+				 bool user)
 {
 	u64 *table = (u64 *)((u64)w->entries[3] & ~4095ul);
 	unsigned first = (va >> 12) & 511 & ~(FAULT_AROUND - 1);
@@ -114,7 +115,8 @@ static void fault_around(u64 task, u64 va, const struct gpt_walk *w, bool user)
 	}
 }
 
-enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
+VMM_HOT enum tlb_result softtlb_fill(u64 va, u64 error, bool user,
+				     u64 *pf_error)
 {
 	struct vcpu *v = vcpu_current();
 	bool write = error & PFE_W, exec = error & PFE_I;
@@ -155,7 +157,7 @@ enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error)
  * is what the CPU would do a moment later. Any other return to user mode
  * forgets the fault.
  */
-void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip)
+VMM_HOT void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip)
 {
 	v->refill = (struct refill){ .va = va,
 				     .error = error,
@@ -165,7 +167,7 @@ void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip)
 				     .armed = true };
 }
 
-void softtlb_refill(struct vcpu *v, u64 rip)
+VMM_HOT void softtlb_refill(struct vcpu *v, u64 rip)
 {
 	struct refill *f = &v->refill;
 	bool user = v->cpl == 3;
@@ -181,7 +183,7 @@ void softtlb_refill(struct vcpu *v, u64 rip)
 		counters[CNT_TLB_REFILLS]++;
 }
 
-static void unmap_range(u64 task, u64 start, u64 end)
+static VMM_HOT void unmap_range(u64 task, u64 start, u64 end)
 {
 	long err = sys_task_unmap(task, start, end);
 
@@ -199,10 +201,10 @@ static void unmap_range(u64 task, u64 start, u64 end)
  */
 #define OWN_TRACKED 16
 
-static u64 own_pages[OWN_TRACKED];
-static unsigned own_count; /* OWN_TRACKED + 1: too many to list */
+VMM_HOT_DATA static u64 own_pages[OWN_TRACKED];
+VMM_HOT_DATA static unsigned own_count; /* OWN_TRACKED + 1: too many to list */
 
-static void own_page_filled(u64 va)
+static VMM_HOT void own_page_filled(u64 va)
 {
 	if (own_count < OWN_TRACKED)
 		own_pages[own_count] = va & ~4095ul;
@@ -210,7 +212,7 @@ static void own_page_filled(u64 va)
 		own_count++;
 }
 
-static void flush_own_user_half(void)
+static VMM_HOT void flush_own_user_half(void)
 {
 	unsigned n = own_count;
 
@@ -236,7 +238,7 @@ static void flush_own_user_half(void)
  * The own task's user half belongs to the address space that was current,
  * so it goes whenever another one becomes current.
  */
-void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush)
+VMM_HOT void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush)
 {
 	struct vcpu *v = vcpu_current();
 	unsigned pcid = v->cr4 & CR4_PCIDE ? new_cr3 & 0xfff : 0;
@@ -263,7 +265,7 @@ void softtlb_flush_all(bool include_global)
 	unmap_range(SLOT_SELF_TASK, VMM_END, TOP_PAGE);
 }
 
-void softtlb_flush_page(u64 va)
+VMM_HOT void softtlb_flush_page(u64 va)
 {
 	va &= ~4095ul;
 	if (vmm_reserved(va))

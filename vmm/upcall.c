@@ -17,21 +17,21 @@
  */
 #include "vmm.h"
 
-static bool in_vmm_text(u64 rip)
+static VMM_HOT bool in_vmm_text(u64 rip)
 {
 	u64 a = rip >= VMM_BASE ? rip : rip + VMM_ALIAS_OFFSET;
 
 	return a >= (u64)vmm_text_start && a < (u64)vmm_text_end;
 }
 
-static bool has_error_code(unsigned vector)
+static VMM_HOT bool has_error_code(unsigned vector)
 {
 	return vector == VEC_DF || (vector >= VEC_TS && vector <= VEC_PF) ||
 	       vector == 17 || vector == 21 || vector == 29 || vector == 30;
 }
 
-static void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r, u64 addr,
-				u64 error)
+static VMM_HOT void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r,
+					u64 addr, u64 error)
 {
 	bool user = v->cpl == 3;
 	u64 pf_error;
@@ -75,8 +75,8 @@ static void noreturn trap_and_emulate(struct vcpu *v, struct vcpu_regs *r,
 	inject_irq_or_resume(v, r);
 }
 
-static void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
-				 struct vcpu_regs *r)
+static VMM_HOT void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
+					 struct vcpu_regs *r)
 {
 	unsigned vector = st->vector;
 
@@ -98,7 +98,7 @@ static void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
 	vmm_fatal("upcall with unknown cause %lu", st->cause);
 }
 
-void noreturn upcall_dispatch(struct vcpu_state *st)
+VMM_HOT void noreturn upcall_dispatch(struct vcpu_state *st)
 {
 	struct vcpu *v = vcpu_current();
 	struct vcpu_regs r = st->regs;

@@ -32,16 +32,16 @@ struct user_task {
 	u64 last_use;
 };
 
-static struct user_task tasks[NR_USER_TASKS];
-static unsigned current;
-static u64 use_clock;
+VMM_HOT_DATA static struct user_task tasks[NR_USER_TASKS];
+VMM_HOT_DATA static unsigned current;
+VMM_HOT_DATA static u64 use_clock;
 
-static u64 slot(unsigned i)
+static VMM_HOT u64 slot(unsigned i)
 {
 	return SLOT_USER_TASK0 + i;
 }
 
-static void flush_task(unsigned i)
+static VMM_HOT void flush_task(unsigned i)
 {
 	long err = sys_task_unmap(slot(i), 0, USER_END);
 
@@ -61,13 +61,13 @@ void uspace_init(void)
 	vm.user_task_ready = true;
 }
 
-u64 uspace_task(void)
+VMM_HOT u64 uspace_task(void)
 {
 	return slot(current);
 }
 
 /* CR3 now names pcid; flush: its entries are invalidated too. */
-void uspace_switch(unsigned pcid, bool flush)
+VMM_HOT void uspace_switch(unsigned pcid, bool flush)
 {
 	unsigned pick = NR_USER_TASKS;
 
@@ -99,7 +99,7 @@ void uspace_flush_all(void)
 			flush_task(i);
 }
 
-void uspace_flush_page(u64 va)
+VMM_HOT void uspace_flush_page(u64 va)
 {
 	long err = sys_task_unmap(slot(current), va, va + 4096);
 

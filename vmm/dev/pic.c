@@ -14,7 +14,7 @@ struct pic {
 	u8 elcr;
 };
 
-static struct pic pics[2];
+VMM_HOT_DATA static struct pic pics[2];
 
 /*
  * The vCPU's IRQ_BIT_PIC pending bit says "the PIC may have a deliverable
@@ -22,7 +22,7 @@ static struct pic pics[2];
  * pending word, sees our interrupts as well as the microkernel's. Kept
  * up to date after every change of the PIC's state.
  */
-static void pic_hint(void)
+static VMM_HOT void pic_hint(void)
 {
 	u64 *pending = (u64 *)&vcpu_current()->state->pending;
 
@@ -35,7 +35,7 @@ static void pic_hint(void)
 }
 
 /* Highest priority pending and unmasked IRQ of p, not below in service. */
-static int pic_best(struct pic *p)
+static VMM_HOT int pic_best(struct pic *p)
 {
 	u8 pending = p->irr & ~p->imr;
 
@@ -48,7 +48,7 @@ static int pic_best(struct pic *p)
 	return -1;
 }
 
-int pic_pending_vector(void)
+VMM_HOT int pic_pending_vector(void)
 {
 	int m = pic_best(&pics[0]);
 
@@ -62,7 +62,7 @@ int pic_pending_vector(void)
 	return pics[0].base + m;
 }
 
-void pic_acknowledge(int vector)
+VMM_HOT void pic_acknowledge(int vector)
 {
 	for (int c = 1; c >= 0; c--) {
 		struct pic *p = &pics[c];

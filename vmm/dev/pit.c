@@ -27,8 +27,9 @@ static struct channel ch[3];
 static bool gate2;
 static u8 port61;
 /* Written by the vCPU only; the timer thread reads deadline. */
-static volatile u64 deadline; /* channel 0's next expiry (TSC), 0: none */
-static volatile u64 period;   /* TSC per period, 0: one-shot */
+VMM_HOT_DATA static volatile u64
+	deadline; /* channel 0's next expiry (TSC), 0: none */
+VMM_HOT_DATA static volatile u64 period; /* TSC per period, 0: one-shot */
 
 static u64 elapsed(struct channel *c)
 {
@@ -69,7 +70,7 @@ u64 pit_next_deadline(void)
  * jiffies keep pace with the TSC (KVM's "reinject" policy for its PIT).
  * Only a backlog of more than PIT_MAX_LAG_MS is given up (and counted).
  */
-void pit_poll(void)
+VMM_HOT void pit_poll(void)
 {
 	u64 d = deadline, p = period, now;
 

@@ -69,7 +69,7 @@ static void uart_update_irq(void)
 }
 
 /* Console input from the root task's ring into the receive FIFO. */
-void uart_poll(void)
+VMM_HOT void uart_poll(void)
 {
 	struct vm_console_ring *r =
 		(struct vm_console_ring *)vm.boot->console_ring;

@@ -30,6 +30,15 @@
 #include <sys.h>
 #include <vm_boot.h>
 
+/*
+ * The code and data of the paths every guest event takes (an upcall, a
+ * site call, a fill, a resume) are packed together at the front of the
+ * image (vmm.ld): under QEMU TCG each address-space switch empties the
+ * software TLB, and every distinct page touched afterwards costs a refill.
+ */
+#define VMM_HOT __attribute__((hot))
+#define VMM_HOT_DATA __attribute__((section(".data.hot")))
+
 /* Capability slots of the VM task. */
 #define SLOT_TIMER_THREAD 9
 #define SLOT_USER_TASK0 16		  /* guest user processes: uspace.c */
