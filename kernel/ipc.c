@@ -16,7 +16,7 @@
 #include <task.h>
 #include <abi/errno.h>
 
-void msg_from_frame(struct msg *m, const struct frame *f)
+KERNEL_HOT void msg_from_frame(struct msg *m, const struct frame *f)
 {
 	m->tag = f->r8;
 	m->w[0] = f->r9;
@@ -26,7 +26,7 @@ void msg_from_frame(struct msg *m, const struct frame *f)
 	m->w[4] = f->r15;
 }
 
-void msg_to_frame(struct frame *f, const struct msg *m)
+KERNEL_HOT void msg_to_frame(struct frame *f, const struct msg *m)
 {
 	f->r8 = m->tag;
 	f->r9 = m->w[0];
@@ -85,8 +85,8 @@ static void queue_remove(struct thread *dest, struct thread *s)
  * reply (or failure) has already arrived (result in self->ipc_result),
  * or a negative error.
  */
-long ipc_send(struct thread *self, struct thread *dest, u64 badge, bool call,
-	      u32 timeout)
+KERNEL_HOT long ipc_send(struct thread *self, struct thread *dest, u64 badge,
+			 bool call, u32 timeout)
 {
 	struct msg m;
 	long r;
@@ -125,7 +125,8 @@ long ipc_send(struct thread *self, struct thread *dest, u64 badge, bool call,
 	return self->ipc_result;
 }
 
-long ipc_receive(struct thread *self, struct thread *from, u32 timeout)
+KERNEL_HOT long ipc_receive(struct thread *self, struct thread *from,
+			    u32 timeout)
 {
 	struct thread *s;
 	struct msg m;
@@ -181,7 +182,8 @@ void ipc_cancel(struct thread *t, long result)
 }
 
 /* A message without a sending thread (IRQ): only to an open receiver. */
-bool ipc_deliver_async(struct thread *dest, u64 badge, const struct msg *m)
+KERNEL_HOT bool ipc_deliver_async(struct thread *dest, u64 badge,
+				  const struct msg *m)
 {
 	if (dest->state != TS_RECV || dest->partner || dest->in_fault)
 		return false;
@@ -191,7 +193,7 @@ bool ipc_deliver_async(struct thread *dest, u64 badge, const struct msg *m)
 }
 
 /* The SYS_IPC register protocol is described in abi/ipc.h. */
-long sys_ipc(struct frame *f)
+KERNEL_HOT long sys_ipc(struct frame *f)
 {
 	struct thread *self = current(), *dest = NULL, *from = NULL;
 	u64 flags = f->rdx, badge = 0;

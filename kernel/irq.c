@@ -34,7 +34,7 @@ struct irq *irq_object(u32 line)
 	return line < IRQ_LINES ? &irqs[line] : NULL;
 }
 
-void irq_handle(u32 line)
+KERNEL_HOT void irq_handle(u32 line)
 {
 	struct irq *q = &irqs[line];
 	struct msg m = { .tag = TAG_MAKE(LABEL_IRQ, 0), .w = { line } };

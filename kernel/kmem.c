@@ -16,12 +16,12 @@ static u32 pool_pages;
 static u32 pool_free;
 static u64 pool_bitmap[POOL_MAX_PAGES / 64]; /* bit set = used */
 
-static bool page_used(u32 i)
+static KERNEL_HOT bool page_used(u32 i)
 {
 	return pool_bitmap[i / 64] & (1ul << (i % 64));
 }
 
-static void page_mark(u32 i, bool used)
+static KERNEL_HOT void page_mark(u32 i, bool used)
 {
 	if (used)
 		pool_bitmap[i / 64] |= 1ul << (i % 64);
@@ -50,7 +50,7 @@ u64 kpool_free_pages(void)
  */
 static u32 first_free_word; /* no free page in the words before it */
 
-void *kpage_alloc(unsigned n)
+KERNEL_HOT void *kpage_alloc(unsigned n)
 {
 	for (u32 i = first_free_word * 64; i + n <= pool_pages;) {
 		unsigned j;
@@ -76,7 +76,7 @@ void *kpage_alloc(unsigned n)
 	return NULL;
 }
 
-void kpage_free(void *p, unsigned n)
+KERNEL_HOT void kpage_free(void *p, unsigned n)
 {
 	u32 i = (virt_to_phys(p) - pool_base) >> 12;
 
@@ -96,7 +96,7 @@ struct free_obj {
 
 static struct free_obj *cache[8];
 
-static unsigned size_class(size_t size)
+static KERNEL_HOT unsigned size_class(size_t size)
 {
 	unsigned c = 0;
 
@@ -106,7 +106,7 @@ static unsigned size_class(size_t size)
 	return c;
 }
 
-void *kmalloc(size_t size)
+KERNEL_HOT void *kmalloc(size_t size)
 {
 	unsigned c = size_class(size);
 	size_t osize = 32ul << c;
@@ -128,7 +128,7 @@ void *kmalloc(size_t size)
 	return memset(o, 0, osize);
 }
 
-void kfree(void *p, size_t size)
+KERNEL_HOT void kfree(void *p, size_t size)
 {
 	unsigned c = size_class(size);
 	struct free_obj *o = p;
@@ -137,7 +137,7 @@ void kfree(void *p, size_t size)
 	cache[c] = o;
 }
 
-bool kmem_charge(struct task *t, u64 bytes)
+KERNEL_HOT bool kmem_charge(struct task *t, u64 bytes)
 {
 	if (t->kmem_used + bytes > t->kmem_limit)
 		return false;
@@ -145,13 +145,13 @@ bool kmem_charge(struct task *t, u64 bytes)
 	return true;
 }
 
-void kmem_uncharge(struct task *t, u64 bytes)
+KERNEL_HOT void kmem_uncharge(struct task *t, u64 bytes)
 {
 	assert(t->kmem_used >= bytes);
 	t->kmem_used -= bytes;
 }
 
-void *kmalloc_charged(struct task *t, size_t size)
+KERNEL_HOT void *kmalloc_charged(struct task *t, size_t size)
 {
 	void *p;
 
@@ -163,7 +163,7 @@ void *kmalloc_charged(struct task *t, size_t size)
 	return p;
 }
 
-void kfree_charged(struct task *t, void *p, size_t size)
+KERNEL_HOT void kfree_charged(struct task *t, void *p, size_t size)
 {
 	kfree(p, size);
 	kmem_uncharge(t, size);

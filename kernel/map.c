@@ -38,8 +38,8 @@ static u64 pte_bits(u64 frame_pte, unsigned rights)
  * derived from it: a VMM's fault-around maps neighbours it cannot know
  * are mapped already.
  */
-static long install(struct space *dst, u64 dst_va, struct mapnode *parent,
-		    u64 pte)
+static KERNEL_HOT long install(struct space *dst, u64 dst_va,
+			       struct mapnode *parent, u64 pte)
 {
 	const u64 same = PTE_ADDR | PTE_P | PTE_U | PTE_W | PTE_NX | PTE_PCD |
 			 PTE_PWT;
@@ -64,13 +64,14 @@ static long install(struct space *dst, u64 dst_va, struct mapnode *parent,
 	return 0;
 }
 
-static bool source_present(struct space *src, u64 va, struct pte_ref *r)
+static KERNEL_HOT bool source_present(struct space *src, u64 va,
+				      struct pte_ref *r)
 {
 	return space_walk(src, va, false, r) && *r->node && (*r->pte & PTE_P);
 }
 
-long map_page(struct space *src, u64 src_va, struct space *dst, u64 dst_va,
-	      unsigned rights)
+KERNEL_HOT long map_page(struct space *src, u64 src_va, struct space *dst,
+			 u64 dst_va, unsigned rights)
 {
 	struct pte_ref r;
 	u64 pte;
@@ -123,7 +124,7 @@ static bool range_ok(u64 va, u64 npages)
 }
 
 /* map(task, src, dst, npages, rights) */
-long sys_map(struct frame *f)
+KERNEL_HOT long sys_map(struct frame *f)
 {
 	struct task *self = current()->task;
 	u64 src = f->rsi, dst = f->rdx, n = f->r10, rights = f->r8;
@@ -146,7 +147,7 @@ long sys_map(struct frame *f)
 	return 0;
 }
 
-static void revoke_all(struct mapnode *n)
+static KERNEL_HOT void revoke_all(struct mapnode *n)
 {
 	mapdb_revoke(n, true);
 }
@@ -158,7 +159,7 @@ static void revoke_all(struct mapnode *n)
  * what is mapped, not to the range. Tables wholly inside the range are
  * freed and their kernel memory returned to the task's quota.
  */
-long sys_task_unmap(struct frame *f)
+KERNEL_HOT long sys_task_unmap(struct frame *f)
 {
 	u64 start = f->rsi, end = f->rdx;
 	struct space *s;

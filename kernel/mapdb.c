@@ -15,7 +15,8 @@
 #include <abi/syscall.h>
 #include <arch/paging.h>
 
-struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s, u64 va)
+KERNEL_HOT struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s,
+					u64 va)
 {
 	struct mapnode *n = kmalloc_charged(s->task, sizeof(*n));
 
@@ -40,7 +41,7 @@ bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n)
 }
 
 /* Clear the entry n stands for and free n; returns its A/D status. */
-static unsigned node_destroy(struct mapnode *n)
+static KERNEL_HOT unsigned node_destroy(struct mapnode *n)
 {
 	struct pte_ref r;
 	unsigned st = 0;
@@ -60,7 +61,7 @@ static unsigned node_destroy(struct mapnode *n)
 	return st;
 }
 
-static void unlink(struct mapnode *n)
+static KERNEL_HOT void unlink(struct mapnode *n)
 {
 	struct mapnode **pp;
 
@@ -71,7 +72,7 @@ static void unlink(struct mapnode *n)
 	*pp = n->sibling;
 }
 
-unsigned mapdb_revoke(struct mapnode *n, bool self)
+KERNEL_HOT unsigned mapdb_revoke(struct mapnode *n, bool self)
 {
 	unsigned st = 0;
 

@@ -22,12 +22,12 @@ static struct thread *timeouts;
 static bool need_resched;
 static u64 switch_tsc, boot_tsc;
 
-struct thread *current(void)
+KERNEL_HOT struct thread *current(void)
 {
 	return this_cpu()->current;
 }
 
-void sched_ready(struct thread *t)
+KERNEL_HOT void sched_ready(struct thread *t)
 {
 	unsigned p = t->prio;
 
@@ -42,7 +42,7 @@ void sched_ready(struct thread *t)
 		need_resched = true;
 }
 
-void sched_unready(struct thread *t)
+KERNEL_HOT void sched_unready(struct thread *t)
 {
 	unsigned p = t->prio;
 	struct thread **pp, *prev = NULL;
@@ -58,7 +58,7 @@ void sched_unready(struct thread *t)
 		queue_map[p / 64] &= ~(1ul << (p % 64));
 }
 
-static struct thread *pick_next(void)
+static KERNEL_HOT struct thread *pick_next(void)
 {
 	for (int i = 3; i >= 0; i--) {
 		if (!queue_map[i])
@@ -76,7 +76,7 @@ static struct thread *pick_next(void)
 	return this_cpu()->idle;
 }
 
-static void switch_to(struct thread *next)
+static KERNEL_HOT void switch_to(struct thread *next)
 {
 	struct thread *prev = current();
 	u64 now = rdtsc();
@@ -94,7 +94,7 @@ static void switch_to(struct thread *next)
 }
 
 /* current() is no longer ready (blocked or halted): run someone else. */
-void sched_block(void)
+KERNEL_HOT void sched_block(void)
 {
 	switch_to(pick_next());
 }
@@ -111,13 +111,13 @@ void sched_yield(void)
 }
 
 /* The running thread's priority dropped: let a better one run. */
-void sched_reconsider(void)
+KERNEL_HOT void sched_reconsider(void)
 {
 	need_resched = true;
 }
 
 /* Called before returning to user mode or from an interrupt. */
-void sched_preempt_check(void)
+KERNEL_HOT void sched_preempt_check(void)
 {
 	struct thread *t = current();
 
@@ -149,7 +149,7 @@ void timeout_cancel(struct thread *t)
 	t->timeout = 0;
 }
 
-void sched_tick(void)
+KERNEL_HOT void sched_tick(void)
 {
 	struct thread *t = current(), **pp;
 

@@ -10,8 +10,8 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 
-static long space_copy(struct space *s, u64 va, void *buf, size_t len,
-		       bool write)
+static KERNEL_HOT long space_copy(struct space *s, u64 va, void *buf,
+				  size_t len, bool write)
 {
 	char *b = buf;
 
@@ -41,12 +41,13 @@ static long space_copy(struct space *s, u64 va, void *buf, size_t len,
 	return 0;
 }
 
-long space_copy_from(struct space *s, u64 va, void *buf, size_t len)
+KERNEL_HOT long space_copy_from(struct space *s, u64 va, void *buf, size_t len)
 {
 	return space_copy(s, va, buf, len, false);
 }
 
-long space_copy_to(struct space *s, u64 va, const void *buf, size_t len)
+KERNEL_HOT long space_copy_to(struct space *s, u64 va, const void *buf,
+			      size_t len)
 {
 	return space_copy(s, va, (void *)buf, len, true);
 }

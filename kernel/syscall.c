@@ -98,7 +98,7 @@ static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_DMA_FAULTS] = sys_dma_faults,
 };
 
-void syscall_dispatch(struct frame *f)
+KERNEL_HOT void syscall_dispatch(struct frame *f)
 {
 	u64 nr = f->rax;
 

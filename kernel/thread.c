@@ -92,7 +92,7 @@ static void fpu_restore(struct thread *t)
 	asm volatile("xrstor64 %0" : : "m"(t->fpu), "a"(~0u), "d"(~0u));
 }
 
-void thread_switch(struct thread *from, struct thread *to)
+KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 {
 	struct percpu *c = this_cpu();
 

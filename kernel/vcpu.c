@@ -53,8 +53,8 @@ static void run_in(struct thread *t, struct task *run, u64 slot)
  * entry in the own task. A state area that cannot be written or an entry
  * that is no user address halts the thread: it has no handler left.
  */
-static void upcall(struct thread *t, struct frame *f, u64 cause, u64 vector,
-		   u64 error, u64 addr)
+static KERNEL_HOT void upcall(struct thread *t, struct frame *f, u64 cause,
+			      u64 vector, u64 error, u64 addr)
 {
 	struct vcpu_state s;
 	bool away = t->vcpu_user != NULL;
@@ -94,7 +94,7 @@ static void upcall(struct thread *t, struct frame *f, u64 cause, u64 vector,
 }
 
 /* Exception or page fault of current t (fault.c). */
-bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
+KERNEL_HOT bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
 {
 	struct vcpu_state s;
 
@@ -110,7 +110,7 @@ bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
 }
 
 /* SYSCALL of current t: in another task it belongs to the guest kernel. */
-bool vcpu_syscall(struct thread *t, struct frame *f)
+KERNEL_HOT bool vcpu_syscall(struct thread *t, struct frame *f)
 {
 	if (!t->vcpu_user)
 		return false;
@@ -123,7 +123,7 @@ bool vcpu_syscall(struct thread *t, struct frame *f)
  * virtual interrupts enabled, t enters its upcall on the way back to user
  * mode (vcpu_return_check), leaving a blocking IPC if it waits in one.
  */
-bool vcpu_irq(struct thread *t, u32 bit)
+KERNEL_HOT bool vcpu_irq(struct thread *t, u32 bit)
 {
 	struct vcpu_state s;
 
@@ -143,7 +143,7 @@ bool vcpu_irq(struct thread *t, u32 bit)
 }
 
 /* Last step before current returns to user mode (syscall.c, trap.c). */
-void vcpu_return_check(void)
+KERNEL_HOT void vcpu_return_check(void)
 {
 	struct thread *t = current();
 	struct vcpu_state s;
@@ -198,7 +198,7 @@ long sys_vcpu_control(struct frame *f)
  * interrupted one. On success the result is the loaded rax, which
  * syscall_dispatch stores back into the frame.
  */
-long sys_vcpu_resume(struct frame *f)
+KERNEL_HOT long sys_vcpu_resume(struct frame *f)
 {
 	struct thread *t = current();
 	struct task *run = t->task;
@@ -248,7 +248,7 @@ long sys_vcpu_resume(struct frame *f)
 }
 
 /* vcpu_signal(thread, bit): raise virtual interrupt bit (< 64). */
-long sys_vcpu_signal(struct frame *f)
+KERNEL_HOT long sys_vcpu_signal(struct frame *f)
 {
 	struct cap *c;
 	long err;

@@ -4,6 +4,12 @@
 
 #include <libstr.h>
 
+/*
+ * The functions every system call, upcall and switch runs through, packed
+ * together at the front of the kernel's text (kernel.ld).
+ */
+#define KERNEL_HOT __attribute__((hot))
+
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

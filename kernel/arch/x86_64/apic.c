@@ -40,7 +40,7 @@ static u32 lapic_read(u32 off)
 	return *lapic_reg(off);
 }
 
-void apic_eoi(void)
+KERNEL_HOT void apic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
 }

@@ -117,7 +117,7 @@ void cpu_init(void)
 	syscall_init();
 }
 
-void cpu_set_kernel_stack(u64 top)
+KERNEL_HOT void cpu_set_kernel_stack(u64 top)
 {
 	cpu0_tss.rsp0 = top;
 	cpu0.kstack_top = top;

@@ -49,6 +49,8 @@ isr_\v:
 	.set i, i + 1
 	.endr
 
+	/* every entry and exit: beside the other hot code (kernel.ld) */
+	.section .text.hot, "ax"
 trap_common:
 	push_regs
 	testb	$3, F_CS(%rsp)

@@ -21,8 +21,8 @@
 /* Intermediate entries allow both; the leaf decides, as on the CPU. */
 #define SL_TABLE (SL_R | SL_W)
 
-static u64 *next_table(struct dma_domain *d, u64 *entry, bool alloc,
-		       unsigned pages)
+static KERNEL_HOT u64 *next_table(struct dma_domain *d, u64 *entry, bool alloc,
+				  unsigned pages)
 {
 	void *t;
 

@@ -53,7 +53,8 @@ static u64 *next_table(struct space *s, u64 *entry, bool alloc, unsigned pages)
 	return t;
 }
 
-bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
+KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
+			   struct pte_ref *r)
 {
 	u64 *pdpt, *pd, *pt;
 
@@ -81,9 +82,10 @@ bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r)
  * entered, so the cost follows what is mapped. Returns true if the whole
  * table lay inside the range and nothing is left in it.
  */
-static bool unmap_table(struct space *s, u64 *table, int level, u64 base,
-			u64 start, u64 end, void (*revoke)(struct mapnode *),
-			bool *freed)
+static KERNEL_HOT bool unmap_table(struct space *s, u64 *table, int level,
+				   u64 base, u64 start, u64 end,
+				   void (*revoke)(struct mapnode *),
+				   bool *freed)
 {
 	static const unsigned shift[4] = { 39, 30, 21, 12 };
 	u64 from = start, to = end - 1, first, last;
@@ -136,8 +138,8 @@ static bool unmap_table(struct space *s, u64 *table, int level, u64 base,
 	return empty;
 }
 
-void space_unmap_range(struct space *s, u64 start, u64 end,
-		       void (*revoke)(struct mapnode *))
+KERNEL_HOT void space_unmap_range(struct space *s, u64 start, u64 end,
+				  void (*revoke)(struct mapnode *))
 {
 	bool freed = false;
 
@@ -151,7 +153,7 @@ void space_unmap_range(struct space *s, u64 start, u64 end,
 }
 
 /* Canonical (Vol. 1 3.3.7.1) and outside the kernel's range. */
-bool space_user_address(u64 va)
+KERNEL_HOT bool space_user_address(u64 va)
 {
 	u64 top = va >> 47;
 
@@ -160,7 +162,7 @@ bool space_user_address(u64 va)
 	return va < KERNEL_BASE || va >= KERNEL_END;
 }
 
-void space_activate(struct space *s)
+KERNEL_HOT void space_activate(struct space *s)
 {
 	struct percpu *c = this_cpu();
 
@@ -170,7 +172,7 @@ void space_activate(struct space *s)
 	write_cr3(s->pml4_phys);
 }
 
-void space_flush_page(struct space *s, u64 va)
+KERNEL_HOT void space_flush_page(struct space *s, u64 va)
 {
 	/* Without PCIDs a CR3 load flushes other spaces' entries. */
 	if (this_cpu()->loaded_space == s)
