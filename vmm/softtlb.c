@@ -20,7 +20,7 @@
  * fault its working set in one upcall per page. So a fill in a user task
  * also maps the neighbours in the faulting page's aligned window of
  * FAULT_AROUND pages
- * (256 KiB, within one guest page table) that the guest has used
+ * (64 KiB, within one guest page table) that the guest has used
  * already: present, accessed, and with the faulting access's rights; a
  * neighbour is writable only if its PTE is dirty. This changes nothing
  * the guest can see (no accessed bit is set on a guess), and a TLB may
@@ -45,7 +45,7 @@ VMM_HOT bool vmm_reserved(u64 va)
 	       va < VMM_ALIAS_BASE + (VMM_END - VMM_BASE);
 }
 
-#define FAULT_AROUND 64 /* pages, a power of two <= 512 */
+#define FAULT_AROUND 16 /* pages, a power of two <= 512 */
 
 static void own_page_filled(u64 va);
 
