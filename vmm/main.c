@@ -30,6 +30,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"ticks_dropped",  "module_sites",
 	"tlb_prefills",	  "tlb_refills",
 	"spaces_kept",	  "space_evictions",
+	"space_reclaims",
 };
 
 static bool isalnum_ascii(char c)

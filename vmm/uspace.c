@@ -111,6 +111,6 @@ VMM_HOT void uspace_flush_page(u64 va)
 /* The current task ran out of kernel memory for page tables: start over. */
 void uspace_reclaim(void)
 {
-	counters[CNT_SPACE_EVICTIONS]++;
+	counters[CNT_SPACE_RECLAIMS]++;
 	flush_task(current);
 }
