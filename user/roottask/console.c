@@ -9,6 +9,7 @@
  * virtual 16550 (vmm/dev/uart.c). Other VMs get no input.
  */
 #include "root.h"
+#include <portio.h>
 #include <vm_boot.h>
 
 #define COM1 0x3f8
@@ -25,19 +26,6 @@
 
 static struct vm_console_ring *ring; /* root-window address */
 static u64 vcpu_thread;		     /* our slot for VM 0's vCPU */
-
-static void outb(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static u8 inb(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* Received bytes into the ring; true if there were any. */
 static bool drain(void)

@@ -9,6 +9,7 @@
  * that aim a device at it.
  */
 #include "root.h"
+#include <portio.h>
 
 #define PCI_ADDR 0xcf8
 #define PCI_DATA 0xcfc
@@ -29,19 +30,6 @@ static const struct device_policy policy[] = {
 };
 
 static u64 probe_page; /* root-window address, 0: none yet */
-
-static void outl(u16 port, u32 v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static u32 inl(u16 port)
-{
-	u32 v;
-
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static u32 pci_read(u16 bdf, u8 reg)
 {

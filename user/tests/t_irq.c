@@ -7,21 +7,9 @@
  * root task still answers promptly.
  */
 #include <test.h>
+#include <portio.h>
 
 static u64 irq_slot;
-
-static void outb(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static u8 inb(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static u8 cmos_read(u8 reg)
 {

@@ -4,18 +4,11 @@
  * to us; every forbidden access must arrive here as a fault.
  */
 #include <test.h>
+#include <portio.h>
 
 static bool fault_is(struct ipc_msg *m, long err, u64 label, u64 w0)
 {
 	return err == 0 && TAG_LABEL(m->tag) == label && m->w[0] == w0;
-}
-
-static u8 inb(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
 }
 
 int main(void)
