@@ -10,7 +10,8 @@
  * user-accessible, so a user process cannot read guest-kernel memory.
  * The guest kernel reaches user memory (copy_to_user and friends)
  * through its own task, where the current process's user pages are
- * mapped on demand as well; that half is emptied whenever CR3 changes.
+ * mapped on demand as well; that half is emptied whenever another PCID
+ * becomes current or the current one is flushed.
  *
  * A page is mapped writable only for a write, or when its guest PTE is
  * already dirty; the walk sets the accessed and dirty bits as the CPU
@@ -19,14 +20,13 @@
  * Fault-around: a new process, and one whose PCID was flushed, would
  * fault its working set in one upcall per page. So a fill in a user task
  * also maps the neighbours in the faulting page's aligned window of
- * FAULT_AROUND pages
- * (64 KiB, within one guest page table) that the guest has used
- * already: present, accessed, and with the faulting access's rights; a
- * neighbour is writable only if its PTE is dirty. This changes nothing
- * the guest can see (no accessed bit is set on a guess), and a TLB may
- * hold any translation the tables allow until the guest flushes it.
- * The guest kernel's own fills of user pages get no fault-around: those
- * pages go again at the next address-space switch.
+ * FAULT_AROUND pages (64 KiB, within one guest page table) that the
+ * guest has used already: present, accessed, and with the faulting
+ * access's rights; a neighbour is writable only if its PTE is dirty.
+ * This changes nothing the guest can see (no accessed bit is set on a
+ * guess), and a TLB may hold any translation the tables allow until the
+ * guest flushes it. The guest kernel's own fills of user pages get no
+ * fault-around: those pages go again at the next address-space switch.
  */
 #include "vmm.h"
 #include <arch/paging.h>
