@@ -106,7 +106,8 @@ static KERNEL_HOT unsigned size_class(size_t size)
 	return c;
 }
 
-KERNEL_HOT void *kmalloc(size_t size)
+/* An object of the size's class, not cleared. */
+static KERNEL_HOT void *cache_alloc(size_t size)
 {
 	unsigned c = size_class(size);
 	size_t osize = 32ul << c;
@@ -125,7 +126,14 @@ KERNEL_HOT void *kmalloc(size_t size)
 	}
 	o = cache[c];
 	cache[c] = o->next;
-	return memset(o, 0, osize);
+	return o;
+}
+
+KERNEL_HOT void *kmalloc(size_t size)
+{
+	void *p = cache_alloc(size);
+
+	return p ? memset(p, 0, size) : NULL;
 }
 
 KERNEL_HOT void kfree(void *p, size_t size)
@@ -151,16 +159,23 @@ KERNEL_HOT void kmem_uncharge(struct task *t, u64 bytes)
 	t->kmem_used -= bytes;
 }
 
-KERNEL_HOT void *kmalloc_charged(struct task *t, size_t size)
+KERNEL_HOT void *kmalloc_charged_uninit(struct task *t, size_t size)
 {
 	void *p;
 
 	if (!kmem_charge(t, size))
 		return NULL;
-	p = kmalloc(size);
+	p = cache_alloc(size);
 	if (!p)
 		kmem_uncharge(t, size);
 	return p;
+}
+
+KERNEL_HOT void *kmalloc_charged(struct task *t, size_t size)
+{
+	void *p = kmalloc_charged_uninit(t, size);
+
+	return p ? memset(p, 0, size) : NULL;
 }
 
 KERNEL_HOT void kfree_charged(struct task *t, void *p, size_t size)

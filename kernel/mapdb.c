@@ -18,13 +18,11 @@
 KERNEL_HOT struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s,
 					u64 va)
 {
-	struct mapnode *n = kmalloc_charged(s->task, sizeof(*n));
+	struct mapnode *n = kmalloc_charged_uninit(s->task, sizeof(*n));
 
 	if (!n)
 		return NULL;
-	n->space = s;
-	n->va = va;
-	n->parent = parent;
+	*n = (struct mapnode){ .space = s, .va = va, .parent = parent };
 	if (parent) {
 		n->sibling = parent->child;
 		parent->child = n;
@@ -40,25 +38,34 @@ bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n)
 	return false;
 }
 
-/* Clear the entry n stands for and free n; returns its A/D status. */
-static KERNEL_HOT unsigned node_destroy(struct mapnode *n)
+/* Clear n's entry r (found by the caller), free n; returns its A/D status. */
+static KERNEL_HOT unsigned node_clear(struct mapnode *n, struct pte_ref *r)
 {
-	struct pte_ref r;
 	unsigned st = 0;
 
 	if (n->dma_mapped)
 		dma_node_revoke(n); /* the device loses it with the CPU */
-	if (space_walk(n->space, n->va, false, &r) && *r.node == n) {
-		if (*r.pte & PTE_A)
+	if (r) {
+		if (*r->pte & PTE_A)
 			st |= UNMAP_REFERENCED;
-		if (*r.pte & PTE_D)
+		if (*r->pte & PTE_D)
 			st |= UNMAP_DIRTY;
-		*r.pte = 0;
-		*r.node = NULL;
+		*r->pte = 0;
+		*r->node = NULL;
 		space_flush_page(n->space, n->va);
 	}
 	kfree_charged(n->space->task, n, sizeof(*n));
 	return st;
+}
+
+/* Clear the entry n stands for and free n; returns its A/D status. */
+static KERNEL_HOT unsigned node_destroy(struct mapnode *n)
+{
+	struct pte_ref r;
+
+	if (space_walk(n->space, n->va, false, &r) && *r.node == n)
+		return node_clear(n, &r);
+	return node_clear(n, NULL);
 }
 
 static KERNEL_HOT void unlink(struct mapnode *n)
@@ -90,4 +97,14 @@ KERNEL_HOT unsigned mapdb_revoke(struct mapnode *n, bool self)
 		st |= node_destroy(n);
 	}
 	return st;
+}
+
+/* mapdb_revoke(*r->node, true) for a caller that has walked to the entry. */
+KERNEL_HOT unsigned mapdb_remove(struct pte_ref *r)
+{
+	struct mapnode *n = *r->node;
+	unsigned st = mapdb_revoke(n, false);
+
+	unlink(n);
+	return st | node_clear(n, r);
 }

@@ -10,30 +10,40 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 
+/*
+ * The kernel's view of the user page at va through the direct map, if
+ * the task may access it (write: and write it); marked accessed (and
+ * dirty) as the task's own access would. Valid until the kernel returns
+ * to user mode or unmaps something.
+ */
+KERNEL_HOT void *space_user_page(struct space *s, u64 va, bool write)
+{
+	u64 need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	struct pte_ref r;
+
+	if (!space_walk(s, va & ~4095ul, false, &r) || (*r.pte & need) != need)
+		return NULL;
+	*r.pte |= PTE_A | (write ? PTE_D : 0);
+	return (char *)phys_to_virt(*r.pte & PTE_ADDR) + (va & 4095);
+}
+
 static KERNEL_HOT long space_copy(struct space *s, u64 va, void *buf,
 				  size_t len, bool write)
 {
 	char *b = buf;
 
 	while (len) {
-		struct pte_ref r;
-		u64 off = va & 4095, n = 4096 - off;
-		char *kva;
+		u64 n = 4096 - (va & 4095);
+		char *kva = space_user_page(s, va, write);
 
+		if (!kva)
+			return -E_FAULT;
 		if (n > len)
 			n = len;
-		if (!space_walk(s, va & ~4095ul, false, &r))
-			return -E_FAULT;
-		if (!(*r.pte & PTE_P) || !(*r.pte & PTE_U))
-			return -E_FAULT;
-		if (write && !(*r.pte & PTE_W))
-			return -E_FAULT;
-		kva = (char *)phys_to_virt(*r.pte & PTE_ADDR) + off;
 		if (write)
 			memcpy(kva, b, n);
 		else
 			memcpy(b, kva, n);
-		*r.pte |= PTE_A | (write ? PTE_D : 0);
 		b += n;
 		va += n;
 		len -= n;

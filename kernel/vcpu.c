@@ -10,7 +10,7 @@
  * every event there, system calls included, comes back as an upcall.
  *
  * The kernel reaches the state area only through the task's page tables
- * (space_copy_*), so an unmapped area is an error or halts the thread, it
+ * (space_user_page), so an unmapped area is an error or halts the thread, it
  * never faults the kernel. Virtual interrupts (vcpu_signal, or an IRQ line
  * attached to the thread) set a bit in pending; while VCPU_F_IRQ is clear
  * nothing else happens, and vcpu_resume delivers them once it is set.
@@ -27,14 +27,20 @@
 #include <abi/errno.h>
 #include <abi/syscall.h>
 
-static long area_read(struct thread *t, struct vcpu_state *s)
-{
-	return space_copy_from(&t->task->space, t->vcpu_area, s, sizeof(*s));
-}
+/*
+ * The state area through the direct map (space_user_page): it is page
+ * aligned and smaller than a page, so one walk reaches all of it, and
+ * the kernel reads and writes the fields it needs in place instead of
+ * copying the whole area in and out on every event. NULL if the task
+ * unmapped it (or, for write, made it read-only). What the kernel acts
+ * on is read once into a local, so the task cannot change it between a
+ * check and its use.
+ */
+_Static_assert(sizeof(struct vcpu_state) <= 4096, "state area: one page");
 
-static long area_write(struct thread *t, const struct vcpu_state *s)
+static KERNEL_HOT struct vcpu_state *area(struct thread *t, bool write)
 {
-	return space_copy_to(&t->task->space, t->vcpu_area, s, sizeof(*s));
+	return space_user_page(&t->task->space, t->vcpu_area, write);
 }
 
 /* Make t (current) run in task `run`: page tables and I/O bitmap. */
@@ -56,31 +62,29 @@ static void run_in(struct thread *t, struct task *run, u64 slot)
 static KERNEL_HOT void upcall(struct thread *t, struct frame *f, u64 cause,
 			      u64 vector, u64 error, u64 addr)
 {
-	struct vcpu_state s;
+	struct vcpu_state *s = area(t, true);
 	bool away = t->vcpu_user != NULL;
+	u64 entry_ip = s ? s->entry_ip : 0, flags;
 
-	if (area_read(t, &s) || !space_user_address(s.entry_ip)) {
+	if (!s || !space_user_address(entry_ip)) {
 		printk("kernel: task %u thread %u halted: vCPU state area %lx unusable\n",
 		       t->task->id, t->id, t->vcpu_area);
 		thread_halt(t);
 		return;
 	}
-	vcpu_regs_save(&s.regs, f);
+	vcpu_regs_save(&s->regs, f);
 	if (away)
-		vcpu_fsgs_save(&s.regs);
+		vcpu_fsgs_save(&s->regs);
 	else
-		s.regs.fs_base = s.regs.gs_base = 0;
-	s.cause = cause;
-	s.vector = vector;
-	s.error = error;
-	s.fault_addr = addr;
-	s.from = away ? t->vcpu_user_slot : CAP_NONE;
-	s.saved_flags = s.flags;
-	s.flags &= ~(VCPU_F_IRQ | VCPU_F_FAULTS);
-	if (area_write(t, &s)) {
-		thread_halt(t);
-		return;
-	}
+		s->regs.fs_base = s->regs.gs_base = 0;
+	s->cause = cause;
+	s->vector = vector;
+	s->error = error;
+	s->fault_addr = addr;
+	s->from = away ? t->vcpu_user_slot : CAP_NONE;
+	flags = s->flags;
+	s->saved_flags = flags;
+	s->flags = flags & ~(VCPU_F_IRQ | VCPU_F_FAULTS);
 	if (away) {
 		struct vcpu_regs host = { .fs_base = t->vcpu_host_fs,
 					  .gs_base = t->vcpu_host_gs };
@@ -89,20 +93,21 @@ static KERNEL_HOT void upcall(struct thread *t, struct frame *f, u64 cause,
 		run_in(t, t->task, CAP_NONE);
 	}
 	t->vcpu_kick = false;
-	vcpu_upcall_frame(f, s.entry_ip, s.entry_sp, t->vcpu_area);
+	vcpu_upcall_frame(f, entry_ip, s->entry_sp, t->vcpu_area);
 	stat_inc(STAT_UPCALLS);
 }
 
 /* Exception or page fault of current t (fault.c). */
 KERNEL_HOT bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
 {
-	struct vcpu_state s;
+	struct vcpu_state *s;
 
 	if (!t->vcpu_area)
 		return false;
 	if (!t->vcpu_user) {
 		/* Own task: only when asked to, else the pager handles it. */
-		if (area_read(t, &s) || !(s.flags & VCPU_F_FAULTS))
+		s = area(t, false);
+		if (!s || !(s->flags & VCPU_F_FAULTS))
 			return false;
 	}
 	upcall(t, f, VCPU_CAUSE_EXCEPTION, f->vector, f->error, fault_addr);
@@ -125,16 +130,15 @@ KERNEL_HOT bool vcpu_syscall(struct thread *t, struct frame *f)
  */
 KERNEL_HOT bool vcpu_irq(struct thread *t, u32 bit)
 {
-	struct vcpu_state s;
+	struct vcpu_state *s;
 
-	if (!t->vcpu_area || bit >= VCPU_PENDING_BITS || area_read(t, &s))
+	if (!t->vcpu_area || bit >= VCPU_PENDING_BITS)
 		return false;
-	s.pending |= 1ul << bit;
-	if (space_copy_to(&t->task->space,
-			  t->vcpu_area + offsetof(struct vcpu_state, pending),
-			  &s.pending, sizeof(s.pending)))
+	s = area(t, true);
+	if (!s)
 		return false;
-	if (!(s.flags & VCPU_F_IRQ))
+	s->pending |= 1ul << bit;
+	if (!(s->flags & VCPU_F_IRQ))
 		return true;
 	t->vcpu_kick = true;
 	if ((t->state == TS_SEND || t->state == TS_RECV) && !t->in_fault)
@@ -146,12 +150,13 @@ KERNEL_HOT bool vcpu_irq(struct thread *t, u32 bit)
 KERNEL_HOT void vcpu_return_check(void)
 {
 	struct thread *t = current();
-	struct vcpu_state s;
+	struct vcpu_state *s;
 
 	if (!t->vcpu_kick || t->kernel || t->state != TS_READY)
 		return;
 	t->vcpu_kick = false;
-	if (area_read(t, &s) || !(s.flags & VCPU_F_IRQ) || !s.pending)
+	s = area(t, false);
+	if (!s || !(s->flags & VCPU_F_IRQ) || !s->pending)
 		return;
 	upcall(t, thread_frame(t), VCPU_CAUSE_IRQ, 0, 0, 0);
 }
@@ -202,8 +207,9 @@ KERNEL_HOT long sys_vcpu_resume(struct frame *f)
 {
 	struct thread *t = current();
 	struct task *run = t->task;
-	u64 slot = f->rdi;
-	struct vcpu_state s;
+	u64 slot = f->rdi, flags;
+	struct vcpu_state *s;
+	struct vcpu_regs chk;
 	struct cap *c;
 	long err;
 
@@ -217,34 +223,33 @@ KERNEL_HOT long sys_vcpu_resume(struct frame *f)
 	}
 	if (f->rsi & ~VCPU_F_RESUME_MASK)
 		return -E_INVAL;
-	if (area_read(t, &s))
+	s = area(t, f->rsi != 0);
+	if (!s)
 		return -E_FAULT;
-	if (f->rsi) {
-		s.flags |= f->rsi;
-		if (space_copy_to(&t->task->space,
-				  t->vcpu_area +
-					  offsetof(struct vcpu_state, flags),
-				  &s.flags, sizeof(s.flags)))
-			return -E_FAULT;
-	}
-	err = vcpu_regs_check(&s.regs, run != t->task);
+	flags = s->flags | f->rsi;
+	if (f->rsi)
+		s->flags = flags;
+	/* What is checked is what is loaded: a copy of those three. */
+	chk.rip = s->regs.rip;
+	chk.fs_base = s->regs.fs_base;
+	chk.gs_base = s->regs.gs_base;
+	err = vcpu_regs_check(&chk, run != t->task);
 	if (err)
 		return err;
-	vcpu_regs_load(f, &s.regs);
+	vcpu_regs_load(f, &s->regs);
+	f->rip = chk.rip;
 	if (run != t->task) {
 		struct vcpu_regs host;
 
 		vcpu_fsgs_save(&host); /* the own task's, back on upcall */
 		t->vcpu_host_fs = host.fs_base;
 		t->vcpu_host_gs = host.gs_base;
-		vcpu_fsgs_load(&s.regs);
+		vcpu_fsgs_load(&chk);
 		run_in(t, run, slot);
 	}
-	if ((s.flags & VCPU_F_IRQ) && s.pending) {
+	if ((flags & VCPU_F_IRQ) && s->pending)
 		upcall(t, f, VCPU_CAUSE_IRQ, 0, 0, 0);
-		return f->rax;
-	}
-	return s.regs.rax;
+	return f->rax;
 }
 
 /* vcpu_signal(thread, bit): raise virtual interrupt bit (< 64). */

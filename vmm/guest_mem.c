@@ -22,7 +22,7 @@ VMM_HOT bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 {
 	u64 table = cr3 & PTE_ADDR;
 
-	memset(w, 0, sizeof(*w));
+	w->levels = 0;
 	w->writable = w->user = w->exec = true;
 	for (unsigned level = 0; level < 4; level++) {
 		unsigned shift = 39 - 9 * level;

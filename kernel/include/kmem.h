@@ -24,6 +24,8 @@ void kfree(void *p, size_t size);
 bool kmem_charge(struct task *t, u64 bytes);
 void kmem_uncharge(struct task *t, u64 bytes);
 void *kmalloc_charged(struct task *t, size_t size);
+/* The same, not cleared: for objects whose every field is set at once. */
+void *kmalloc_charged_uninit(struct task *t, size_t size);
 void kfree_charged(struct task *t, void *p, size_t size);
 
 #endif

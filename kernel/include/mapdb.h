@@ -23,5 +23,8 @@ struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s, u64 va);
 bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n);
 /* Remove n's descendants (and n if self); returns UNMAP_* status bits. */
 unsigned mapdb_revoke(struct mapnode *n, bool self);
+/* The same with self, for the entry r a walk found (its node non-NULL). */
+struct pte_ref;
+unsigned mapdb_remove(struct pte_ref *r);
 
 #endif

@@ -16,6 +16,13 @@ struct space {
 	u64 *pml4; /* kernel virtual */
 	u64 pml4_phys;
 	struct task *task; /* charged for page tables */
+	/*
+	 * Emptied tables kept for the next walk that needs one, still
+	 * charged: [0] single pages (PDPT, PD), [1] a last-level table with
+	 * its node page. Linked through their first word, zero otherwise.
+	 */
+	void *spare[2];
+	unsigned spares[2];
 };
 
 /* A leaf entry and the node slot that shadows it. */
@@ -24,14 +31,25 @@ struct pte_ref {
 	struct mapnode **node;
 };
 
+/* The last-level table of a run's previous walk (space_walk_run). */
+struct walk_cache {
+	u64 base; /* of the 2 MiB the table maps */
+	u64 *pt;  /* NULL: none yet */
+};
+
+/* What space_unmap_range does with each mapping: revoke it through r. */
+typedef void (*unmap_fn)(struct pte_ref *r);
+
 long space_init(struct space *s, struct task *t);
 bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r);
+bool space_walk_run(struct space *s, u64 va, bool alloc, struct pte_ref *r,
+		    struct walk_cache *c);
 bool space_user_address(u64 va);
 /* Revoke every mapping in [start, end), free the tables wholly inside. */
-void space_unmap_range(struct space *s, u64 start, u64 end,
-		       void (*revoke)(struct mapnode *));
+void space_unmap_range(struct space *s, u64 start, u64 end, unmap_fn revoke);
 void space_activate(struct space *s);
 void space_flush_page(struct space *s, u64 va);
+void *space_user_page(struct space *s, u64 va, bool write);
 long space_copy_from(struct space *s, u64 va, void *buf, size_t len);
 long space_copy_to(struct space *s, u64 va, const void *buf, size_t len);
 

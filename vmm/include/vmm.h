@@ -245,7 +245,7 @@ bool gpa_is_ram(u64 gpa, u64 len);
 struct gpt_walk {
 	u64 gpa; /* of the byte asked for */
 	bool writable, user, exec;
-	u64 *entries[4]; /* to set accessed/dirty, NULL past a leaf */
+	u64 *entries[4]; /* to set accessed/dirty; the first `levels` */
 	unsigned levels;
 };
 bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w);

@@ -31,24 +31,66 @@ long space_init(struct space *s, struct task *t)
 	}
 	s->pml4_phys = virt_to_phys(s->pml4);
 	s->task = t;
+	s->spare[0] = s->spare[1] = NULL;
+	s->spares[0] = s->spares[1] = 0;
 	for (int i = KERNEL_PML4_FIRST; i <= KERNEL_PML4_LAST; i++)
 		s->pml4[i] = kpml4[i];
 	return 0;
 }
 
-static u64 *next_table(struct space *s, u64 *entry, bool alloc, unsigned pages)
+/*
+ * Tables come and go with every soft-TLB flush of a VMM, so a space keeps
+ * up to SPARE_TABLES of each kind that unmap_table emptied and gives them
+ * to the next walk that needs one: no allocation, no clearing (revoking
+ * zeroed every entry), and the pages stay charged to the task, whose
+ * quota they came from.
+ */
+#define SPARE_TABLES 16
+
+static KERNEL_HOT void *table_alloc(struct space *s, unsigned pages)
+{
+	void **list = &s->spare[pages - 1];
+	void *t = *list;
+
+	if (t) {
+		*list = *(void **)t;
+		*(void **)t = NULL;
+		s->spares[pages - 1]--;
+		return t;
+	}
+	if (!kmem_charge(s->task, 4096ul * pages))
+		return NULL;
+	t = kpage_alloc(pages);
+	if (!t)
+		kmem_uncharge(s->task, 4096ul * pages);
+	return t;
+}
+
+/* t is all zero: every entry (and node) was cleared. */
+static KERNEL_HOT void table_free(struct space *s, void *t, unsigned pages)
+{
+	if (s->spares[pages - 1] < SPARE_TABLES) {
+		*(void **)t = s->spare[pages - 1];
+		s->spare[pages - 1] = t;
+		s->spares[pages - 1]++;
+		return;
+	}
+	kpage_free(t, pages);
+	kmem_uncharge(s->task, 4096ul * pages);
+}
+
+static KERNEL_HOT u64 *next_table(struct space *s, u64 *entry, bool alloc,
+				  unsigned pages)
 {
 	void *t;
 
 	if (*entry & PTE_P)
 		return phys_to_virt(*entry & PTE_ADDR);
-	if (!alloc || !kmem_charge(s->task, 4096ul * pages))
+	if (!alloc)
 		return NULL;
-	t = kpage_alloc(pages);
-	if (!t) {
-		kmem_uncharge(s->task, 4096ul * pages);
+	t = table_alloc(s, pages);
+	if (!t)
 		return NULL;
-	}
 	*entry = virt_to_phys(t) | PTE_TABLE;
 	return t;
 }
@@ -75,8 +117,70 @@ KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
 }
 
 /*
+ * space_walk for a run of pages: the last-level table of the previous
+ * walk serves every page of the same 2 MiB. Valid while no table is
+ * freed, that is, until the next space_unmap_range.
+ */
+KERNEL_HOT bool space_walk_run(struct space *s, u64 va, bool alloc,
+			       struct pte_ref *r, struct walk_cache *c)
+{
+	u64 i = PT_INDEX(va), base = va & ~((512ul << 12) - 1);
+
+	if (c->pt && c->base == base) {
+		r->pte = c->pt + i;
+		r->node = (struct mapnode **)(c->pt + 512) + i;
+		return true;
+	}
+	if (!space_walk(s, va, alloc, r))
+		return false;
+	c->pt = r->pte - i;
+	c->base = base;
+	return true;
+}
+
+/*
+ * Whether slots i .. i + 7 are all zero, for i a multiple of 8 with all
+ * eight up to last: most slots of a flushed table are empty, and a test
+ * of eight at a time makes walking them several times cheaper.
+ */
+static inline bool zero8(const u64 *slots, u64 i, u64 last)
+{
+	const u64 *p = slots + i;
+
+	return (i & 7) == 0 && i + 7 <= last &&
+	       !(p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]);
+}
+
+/* A last-level table's slots from first to last; true if all are empty. */
+static KERNEL_HOT bool unmap_leaves(u64 *table, u64 first, u64 last,
+				    unmap_fn revoke)
+{
+	struct mapnode **nodes = (struct mapnode **)(table + 512);
+	bool empty = true;
+
+	for (u64 i = first; i <= last; i++) {
+		/*
+		 * A slot without a node has a zero entry: map.c installs
+		 * and mapdb.c clears the two together.
+		 */
+		if (zero8((const u64 *)nodes, i, last)) {
+			i += 7;
+			continue;
+		}
+		if (nodes[i]) {
+			struct pte_ref r = { .pte = &table[i],
+					     .node = &nodes[i] };
+			revoke(&r);
+		}
+		if (table[i] & PTE_P)
+			empty = false;
+	}
+	return empty;
+}
+
+/*
  * Remove every mapping in [start, end) below table (at level 0 = PML4 ..
- * 3 = last level), whose first address is base: revoke() each node, and
+ * 3 = last level), whose first address is base: revoke() each entry, and
  * free the tables that lie wholly inside the range, which are empty then.
  * Only the entries inside the range are visited and only present tables
  * entered, so the cost follows what is mapped. Returns true if the whole
@@ -84,8 +188,7 @@ KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
  */
 static KERNEL_HOT bool unmap_table(struct space *s, u64 *table, int level,
 				   u64 base, u64 start, u64 end,
-				   void (*revoke)(struct mapnode *),
-				   bool *freed)
+				   unmap_fn revoke, bool *freed)
 {
 	static const unsigned shift[4] = { 39, 30, 21, 12 };
 	u64 from = start, to = end - 1, first, last;
@@ -100,17 +203,14 @@ static KERNEL_HOT bool unmap_table(struct space *s, u64 *table, int level,
 	first = (from >> shift[level]) & 511;
 	last = (to >> shift[level]) & 511;
 	empty = level > 0 && first == 0 && last == 511;
+	if (level == 3)
+		return unmap_leaves(table, first, last, revoke) && empty;
 	for (u64 i = first; i <= last; i++) {
 		u64 lo = base + (i << shift[level]), hi;
 		u64 *child;
 
-		if (level == 3) {
-			struct mapnode **node =
-				(struct mapnode **)(table + 512) + i;
-			if (*node)
-				revoke(*node);
-			if (table[i] & PTE_P)
-				empty = false;
+		if (zero8(table, i, last)) {
+			i += 7;
 			continue;
 		}
 		if (!(table[i] & PTE_P))
@@ -128,8 +228,7 @@ static KERNEL_HOT bool unmap_table(struct space *s, u64 *table, int level,
 			unsigned pages = level == 2 ? 2 : 1; /* + node page */
 
 			table[i] = 0;
-			kpage_free(child, pages);
-			kmem_uncharge(s->task, 4096ul * pages);
+			table_free(s, child, pages);
 			*freed = true;
 		} else {
 			empty = false;
@@ -139,7 +238,7 @@ static KERNEL_HOT bool unmap_table(struct space *s, u64 *table, int level,
 }
 
 KERNEL_HOT void space_unmap_range(struct space *s, u64 start, u64 end,
-				  void (*revoke)(struct mapnode *))
+				  unmap_fn revoke)
 {
 	bool freed = false;
 
