@@ -52,6 +52,7 @@ static KERNEL_HOT unsigned node_clear(struct mapnode *n, struct pte_ref *r)
 			st |= UNMAP_DIRTY;
 		*r->pte = 0;
 		*r->node = NULL;
+		n->space->unmaps++;
 		space_flush_page(n->space, n->va);
 	}
 	kfree_charged(n->space->task, n, sizeof(*n));

@@ -40,7 +40,18 @@ _Static_assert(sizeof(struct vcpu_state) <= 4096, "state area: one page");
 
 static KERNEL_HOT struct vcpu_state *area(struct thread *t, bool write)
 {
-	return space_user_page(&t->task->space, t->vcpu_area, write);
+	struct space *s = &t->task->space;
+	struct vcpu_state *a;
+
+	/* A writable area's pointer is kept until its task unmaps a page. */
+	if (t->vcpu_kva && t->vcpu_kva_unmaps == s->unmaps)
+		return t->vcpu_kva;
+	a = space_user_page(s, t->vcpu_area, true);
+	t->vcpu_kva = a;
+	t->vcpu_kva_unmaps = s->unmaps;
+	if (!a && !write)
+		a = space_user_page(s, t->vcpu_area, false);
+	return a;
 }
 
 /* Make t (current) run in task `run`: page tables and I/O bitmap. */
@@ -191,6 +202,7 @@ long sys_vcpu_control(struct frame *f)
 			return err;
 	}
 	t->vcpu_area = area;
+	t->vcpu_kva = NULL;
 	t->vcpu_kick = false;
 	return 0;
 }

@@ -20,10 +20,9 @@ VMM_HOT bool gpa_is_ram(u64 gpa, u64 len)
  */
 VMM_HOT bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 {
-	u64 table = cr3 & PTE_ADDR;
+	u64 table = cr3 & PTE_ADDR, all = PTE_W | PTE_U, any = 0;
 
 	w->levels = 0;
-	w->writable = w->user = w->exec = true;
 	for (unsigned level = 0; level < 4; level++) {
 		unsigned shift = 39 - 9 * level;
 		u64 *e, pte;
@@ -35,14 +34,16 @@ VMM_HOT bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 		if (!(pte & PTE_P))
 			return false;
 		w->entries[level] = e;
-		w->levels = level + 1;
-		w->writable &= !!(pte & PTE_W);
-		w->user &= !!(pte & PTE_U);
-		w->exec &= !(pte & PTE_NX);
+		all &= pte;
+		any |= pte;
 		if (level == 3 || (level > 0 && (pte & PTE_PS))) {
 			u64 span = 1ul << shift;
 			u64 base = pte & PTE_ADDR & ~(span - 1);
 
+			w->levels = level + 1;
+			w->writable = all & PTE_W;
+			w->user = all & PTE_U;
+			w->exec = !(any & PTE_NX);
 			w->gpa = base + (va & (span - 1));
 			return gpa_is_ram(w->gpa & ~4095ul, 4096);
 		}

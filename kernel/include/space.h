@@ -23,6 +23,12 @@ struct space {
 	 */
 	void *spare[2];
 	unsigned spares[2];
+	/*
+	 * Counts the mappings removed (mapdb.c): a kernel pointer to a
+	 * user page taken while it had some value stays valid as long as
+	 * it has that value.
+	 */
+	u64 unmaps;
 };
 
 /* A leaf entry and the node slot that shadows it. */

@@ -65,6 +65,8 @@ struct thread {
 	u64 vcpu_user_slot;		/* the slot that named vcpu_user */
 	bool vcpu_kick;			/* a virtual interrupt was raised */
 	u64 vcpu_host_fs, vcpu_host_gs; /* own-task FS/GS base while away */
+	void *vcpu_kva;			/* the area in the direct map, valid */
+	u64 vcpu_kva_unmaps;		/* while space.unmaps has this value */
 
 	u64 fs_base, gs_base; /* user FS/GS base (FSGSBASE) */
 	u64 cpu_tsc;	      /* TSC cycles run */

@@ -39,6 +39,8 @@ static VMM_HOT int pic_best(struct pic *p)
 {
 	u8 pending = p->irr & ~p->imr;
 
+	if (!pending)
+		return -1;
 	for (int i = 0; i < 8; i++) {
 		if (p->isr & (1 << i))
 			return -1;

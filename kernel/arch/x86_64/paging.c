@@ -33,6 +33,7 @@ long space_init(struct space *s, struct task *t)
 	s->task = t;
 	s->spare[0] = s->spare[1] = NULL;
 	s->spares[0] = s->spares[1] = 0;
+	s->unmaps = 0;
 	for (int i = KERNEL_PML4_FIRST; i <= KERNEL_PML4_LAST; i++)
 		s->pml4[i] = kpml4[i];
 	return 0;
