@@ -12,6 +12,8 @@
  *                    red zone a call would clobber.
  *  vmm_upcall_entry  the microkernel's upcall (abi/vcpu.h): rdi = state
  *
+ * and one way out besides the sites' own return: vmm_jump.
+ *
  * C code runs on VMM stacks; the guest's SSE state is never touched
  * because the VMM is built with -mgeneral-regs-only.
  */
@@ -55,6 +57,8 @@ site_regs:
 	.skip 160
 	.globl site_index
 site_index:
+	.skip 8
+jump_rip:
 	.skip 8
 
 /* One 64-byte thunk per site (THUNK_SIZE), written by thunk.c. */
@@ -119,6 +123,36 @@ vmm_site_entry:
 	movq site_regs+RAX(%rip), %rax
 	movq site_regs+RSP(%rip), %rsp
 	jmp *site_regs+RIP(%rip)
+
+/*
+ * vmm_jump(regs): continue in the own task with regs, a struct
+ * vcpu_regs, without the microkernel (guest_resume): rflags first, so
+ * that only moves follow it, rdi last, and the jump through memory.
+ */
+	.globl vmm_jump
+vmm_jump:
+	movq RFLAGS(%rdi), %rax
+	pushq %rax
+	popfq			/* CPL 3: IF and IOPL stay as they are */
+	movq RIP(%rdi), %rax
+	movq %rax, jump_rip(%rip)
+	movq RAX(%rdi), %rax
+	movq RBX(%rdi), %rbx
+	movq RCX(%rdi), %rcx
+	movq RDX(%rdi), %rdx
+	movq RSI(%rdi), %rsi
+	movq RBP(%rdi), %rbp
+	movq R8(%rdi), %r8
+	movq R9(%rdi), %r9
+	movq R10(%rdi), %r10
+	movq R11(%rdi), %r11
+	movq R12(%rdi), %r12
+	movq R13(%rdi), %r13
+	movq R14(%rdi), %r14
+	movq R15(%rdi), %r15
+	movq RSP(%rdi), %rsp
+	movq RDI(%rdi), %rdi
+	jmp *jump_rip(%rip)
 
 	.globl vmm_upcall_entry
 vmm_upcall_entry:

@@ -41,6 +41,18 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 		sys_vcpu_resume_flags(uspace_task(), flags);
 	} else {
 		cpu_load_gs_base(v);
+		/*
+		 * Into the guest kernel with its interrupts off (a system
+		 * call, an exception or interrupt through an interrupt gate):
+		 * nothing can arrive before it runs, so the VMM restores the
+		 * registers and jumps, without the microkernel. Taking page
+		 * faults again is the one thing resume would have done.
+		 */
+		if (!(flags & VCPU_F_IRQ) && !(r->rflags & RFLAGS_TF)) {
+			__atomic_store_n(&st->flags, flags, __ATOMIC_SEQ_CST);
+			counters[CNT_DIRECT_RESUMES]++;
+			vmm_jump(&st->regs);
+		}
 		sys_vcpu_resume_flags(CAP_NONE, flags);
 	}
 	vmm_fatal("resume at %lx failed", r->rip);

@@ -30,7 +30,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"ticks_dropped",  "module_sites",
 	"tlb_prefills",	  "tlb_refills",
 	"spaces_kept",	  "space_evictions",
-	"space_reclaims",
+	"space_reclaims", "direct_resumes",
 };
 
 static bool isalnum_ascii(char c)

@@ -216,6 +216,7 @@ enum counter {
 	CNT_SPACE_KEPT,
 	CNT_SPACE_EVICTIONS,
 	CNT_SPACE_RECLAIMS,
+	CNT_DIRECT_RESUMES,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -234,6 +235,7 @@ extern struct vcpu_regs site_regs;
 void vmm_upcall_entry(void);
 void vmm_site_entry(void);
 void noreturn vmm_start_stack(void (*fn)(void), u64 sp);
+void noreturn vmm_jump(const struct vcpu_regs *r);
 extern char vmm_text_start[], vmm_text_end[];
 
 /* guest_mem.c: guest virtual and physical memory */
