@@ -4,6 +4,7 @@
 #                 per check (guest/progs/conformance*.c)
 #   microbench    syscall/fork/exec/pipe/fault microbenchmarks
 #   true-static   the smallest useful exec target for microbench
+#   tbmark        ends a segment of the tbprof plugin's profile (mk/tbprof.mk)
 
 GUEST_PROGS_DIR := $(BUILD)/guest/progs
 GUEST_CC        ?= gcc
@@ -13,9 +14,10 @@ GUEST_LDFLAGS   := -static -pthread
 GUEST_CONFORMANCE_OBJS := $(patsubst guest/progs/%.c,$(GUEST_PROGS_DIR)/%.o,\
 			  $(sort $(wildcard guest/progs/conformance*.c)))
 GUEST_PROGS := $(GUEST_PROGS_DIR)/conformance $(GUEST_PROGS_DIR)/microbench \
-	       $(GUEST_PROGS_DIR)/true-static
+	       $(GUEST_PROGS_DIR)/true-static $(GUEST_PROGS_DIR)/tbmark
 GUEST_PROGS_OBJS := $(GUEST_CONFORMANCE_OBJS) \
-		    $(GUEST_PROGS_DIR)/microbench.o $(GUEST_PROGS_DIR)/true-static.o
+		    $(GUEST_PROGS_DIR)/microbench.o $(GUEST_PROGS_DIR)/true-static.o \
+		    $(GUEST_PROGS_DIR)/tbmark.o
 
 TEST_DEPS  += $(GUEST_PROGS)
 BENCH_DEPS += $(GUEST_PROGS)
@@ -34,6 +36,9 @@ $(GUEST_PROGS_DIR)/microbench: $(GUEST_PROGS_DIR)/microbench.o
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $^
 
 $(GUEST_PROGS_DIR)/true-static: $(GUEST_PROGS_DIR)/true-static.o
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $^
+
+$(GUEST_PROGS_DIR)/tbmark: $(GUEST_PROGS_DIR)/tbmark.o
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $^
 
 -include $(GUEST_PROGS_OBJS:.o=.d)

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Read the profiles of the tbprof QEMU plugin (tbprof.c) and say where the
+instructions went.
+
+A profile holds segments (the guest ends one with guest/progs/tbmark); each
+maps the address of a translation block to the instructions it executed.
+The components of a VM live at disjoint addresses (SPEC 5 and 6), so an
+address says who ran:
+
+  user         guest user code                below 0x0000800000000000
+  microkernel  the microkernel                0xffff800000000000 ..
+  vmm          the in-place VMM               VMM_BASE .. VMM_END (vm_boot.h)
+  guest        the guest kernel               the rest of the upper half
+(the VMM's early-boot alias, used before the guest's own page tables,
+counts as guest).
+
+usage: tbprof.py PROFILE [-s SEGMENT] [-n TOP] [--elf PATH ...]
+  prints the instructions of a segment (default: 1, the first one after a
+  marker) by component and, with --elf files for symbols (vmlinux, the
+  VMM, the microkernel), its TOP functions.
+"""
+
+import argparse
+import bisect
+import collections
+import subprocess
+import sys
+
+USER_END = 0x0000800000000000
+MICROKERNEL = (0xffff800000000000, 0xffff880000000000)
+VMM = (0xffffffffff000000, 0xffffffffff200000)  # VMM_BASE, VMM_END
+COMPONENTS = ("user", "guest", "vmm", "microkernel")
+
+
+def load(path):
+    """[Counter {vaddr: instructions}] by segment, in order."""
+    segments = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            fields = line.split()
+            if fields[:1] == ["segment"]:
+                segments.append(collections.Counter())
+                continue
+            if len(fields) != 3 or not segments:
+                raise ValueError("%s:%d: not a tbprof line: %r"
+                                 % (path, n, line.rstrip()))
+            vaddr, insns, runs = int(fields[0], 16), int(fields[1]), \
+                int(fields[2])
+            segments[-1][vaddr] += insns * runs
+    return segments
+
+
+def component(vaddr):
+    if vaddr < USER_END:
+        return "user"
+    if MICROKERNEL[0] <= vaddr < MICROKERNEL[1]:
+        return "microkernel"
+    if VMM[0] <= vaddr < VMM[1]:
+        return "vmm"
+    return "guest"
+
+
+def by_component(segment):
+    """{component: instructions} of one segment (every component listed)."""
+    total = dict.fromkeys(COMPONENTS, 0)
+    for vaddr, n in segment.items():
+        total[component(vaddr)] += n
+    return total
+
+
+class Symbols:
+    """Function symbols of some ELF files, for addresses of any of them."""
+
+    def __init__(self, paths):
+        syms = []
+        for path in paths:
+            out = subprocess.run(["nm", "-n", path], capture_output=True,
+                                 text=True, check=True).stdout
+            for line in out.splitlines():
+                f = line.split()
+                if len(f) == 3 and f[1] in "tTwW":
+                    syms.append((int(f[0], 16), f[2]))
+        syms.sort()
+        self.addrs = [a for a, _ in syms]
+        self.names = [s for _, s in syms]
+
+    def name(self, vaddr):
+        if component(vaddr) == "user":
+            return "(user)"
+        i = bisect.bisect_right(self.addrs, vaddr) - 1
+        return self.names[i] if i >= 0 else "?"
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("profile")
+    ap.add_argument("-s", "--segment", type=int, default=1)
+    ap.add_argument("-n", "--top", type=int, default=30)
+    ap.add_argument("--elf", action="append", default=[])
+    args = ap.parse_args(argv)
+    segments = load(args.profile)
+    if not 0 <= args.segment < len(segments):
+        sys.exit("%s has segments 0..%d, not %d"
+                 % (args.profile, len(segments) - 1, args.segment))
+    seg = segments[args.segment]
+    comps = by_component(seg)
+    total = sum(comps.values())
+    print("segment %d: %d instructions" % (args.segment, total))
+    for c in COMPONENTS:
+        print("  %-12s %14d  %5.1f%%" % (c, comps[c],
+                                         100.0 * comps[c] / max(total, 1)))
+    if args.elf:
+        syms = Symbols(args.elf)
+        funcs = collections.Counter()
+        for vaddr, n in seg.items():
+            funcs[component(vaddr) + ":" + syms.name(vaddr)] += n
+        for name, n in funcs.most_common(args.top):
+            print("  %-50s %12d" % (name, n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
