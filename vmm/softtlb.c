@@ -90,8 +90,7 @@ static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 			  va, err);
 }
 
-static VMM_HOT void prefill(u64 task, u64 gpa, u64 va, u64 n,
-			    unsigned rights)
+static VMM_HOT void prefill(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	map_run(task, gpa, va, n, rights);
 	counters[CNT_TLB_PREFILLS] += n;

@@ -37,18 +37,19 @@ struct qemu_plugin_insn;
 #define INLINE_ADD_U64 0 /* enum qemu_plugin_op */
 #define CB_NO_REGS 0	 /* enum qemu_plugin_cb_flags */
 
-void qemu_plugin_register_vcpu_tb_trans_cb(
-	plugin_id id, void (*cb)(plugin_id, struct qemu_plugin_tb *));
-void qemu_plugin_register_atexit_cb(plugin_id id,
-				    void (*cb)(plugin_id, void *), void *data);
+void qemu_plugin_register_vcpu_tb_trans_cb(plugin_id id,
+					   void (*cb)(plugin_id,
+						      struct qemu_plugin_tb *));
+void qemu_plugin_register_atexit_cb(plugin_id id, void (*cb)(plugin_id, void *),
+				    void *data);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
-						 size_t i);
+struct qemu_plugin_insn *
+qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t i);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
-void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
-					      int op, void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, int op,
+					      void *ptr, uint64_t imm);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 					    void (*cb)(unsigned, void *),
 					    int flags, void *data);
@@ -129,14 +130,16 @@ static void on_translate(plugin_id id, struct qemu_plugin_tb *tb)
 	pthread_mutex_lock(&lock);
 	b = block_get(qemu_plugin_tb_vaddr(tb), n);
 	pthread_mutex_unlock(&lock);
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, INLINE_ADD_U64, &b->runs, 1);
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, INLINE_ADD_U64, &b->runs,
+						 1);
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
 		if (qemu_plugin_insn_size(insn) == sizeof(marker) &&
-		    !memcmp(qemu_plugin_insn_data(insn), marker, sizeof(marker)))
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
-							       CB_NO_REGS, NULL);
+		    !memcmp(qemu_plugin_insn_data(insn), marker,
+			    sizeof(marker)))
+			qemu_plugin_register_vcpu_insn_exec_cb(
+				insn, on_marker, CB_NO_REGS, NULL);
 	}
 }
 
