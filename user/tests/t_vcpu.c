@@ -322,6 +322,28 @@ static void test_bad_args(void)
 		e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
 }
 
+/*
+ * The kernel keeps its pointer to a state area until the task unmaps a
+ * page: unmapping the area itself must be noticed. The vCPU waits in an
+ * IPC for good now, its virtual interrupts off, so a signal only sets a
+ * pending bit, which needs the area.
+ */
+static void test_area_unmapped(void)
+{
+	u64 status;
+	long before, unmap, after;
+
+	__atomic_and_fetch(&vs->flags, ~VCPU_F_IRQ, __ATOMIC_SEQ_CST);
+	before = sys_vcpu_signal(vcpu_thread, VBIT);
+	unmap = sys_unmap((u64)vs, 1, UNMAP_SELF, &status);
+	after = sys_vcpu_signal(vcpu_thread, VBIT);
+	t_result(
+		"vcpu.area_unmapped",
+		before == 0 && unmap == 0 && after == -E_FAULT,
+		"signal with the area mapped %ld, after unmapping it %ld (unmap %ld)",
+		before, after, unmap);
+}
+
 int main(void)
 {
 	u64 text = (u64)_text_start, end = ALIGN_UP((u64)_end, PAGE_SIZE);
@@ -367,5 +389,6 @@ int main(void)
 		}
 		t_wait(&m, NULL, 1);
 	}
+	test_area_unmapped();
 	return 0;
 }
