@@ -5,7 +5,7 @@
  * does not emulate (SPEC 9: hide what you do not emulate): XSAVE and AVX
  * only for the microkernel's XCR0 (cpu_host_xcr0), no XSAVEC/XSAVES, no
  * local APIC (the guest uses the 8259 and 8254 of
- * dev/), PCID (emulated with a task per PCID, uspace.c) but no INVPCID,
+ * dev/), PCID (emulated with a task per address space, uspace.c) but no INVPCID,
  * no FSGSBASE (Linux then uses the MSRs), no
  * SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
  * controls. Hiding SMAP, XSAVES and the IBRS controls also keeps Linux
@@ -13,6 +13,7 @@
  * instructions (rewrite.c).
  */
 #include "vmm.h"
+#include <arch/paging.h>
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
@@ -100,7 +101,7 @@ VMM_HOT bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 		if ((old ^ val) & (CR4_PGE | CR4_PSE | CR4_PCIDE))
 			softtlb_flush_all(true);
 		if ((old & ~val & CR4_PCIDE) && vm.user_task_ready)
-			uspace_switch(0, true);
+			uspace_switch(v->cr3 & PTE_ADDR, true);
 		return true;
 	case 8:
 		v->cr8 = val & 15;

@@ -52,6 +52,34 @@ VMM_HOT bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w)
 	return false;
 }
 
+/*
+ * The last-level table that maps va's 2 MiB, through the tables at cr3,
+ * or NULL when there is none (an entry above is not present, or a large
+ * page ends the walk). *upper gets what the levels above allow: PTE_W
+ * and PTE_U if all of them have it, PTE_NX if any has it.
+ */
+VMM_HOT u64 *gpt_table(u64 cr3, u64 va, u64 *upper)
+{
+	u64 table = cr3 & PTE_ADDR, all = PTE_W | PTE_U, any = 0;
+
+	for (unsigned level = 0; level < 3; level++) {
+		u64 pte;
+
+		if (!gpa_is_ram(table, 4096))
+			return NULL;
+		pte = ((u64 *)gpa_ptr(table))[(va >> (39 - 9 * level)) & 511];
+		if (!(pte & PTE_P) || (level > 0 && (pte & PTE_PS)))
+			return NULL;
+		all &= pte;
+		any |= pte;
+		table = pte & PTE_ADDR;
+	}
+	if (!gpa_is_ram(table, 4096))
+		return NULL;
+	*upper = all | (any & PTE_NX);
+	return gpa_ptr(table);
+}
+
 /* Set accessed (and dirty) like the CPU's page walker would. */
 VMM_HOT void gpt_mark(struct gpt_walk *w, bool write)
 {

@@ -31,6 +31,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"tlb_prefills",	  "tlb_refills",
 	"spaces_kept",	  "space_evictions",
 	"space_reclaims", "direct_resumes",
+	"revalidations",  "pages_kept",
 };
 
 static bool isalnum_ascii(char c)

@@ -93,6 +93,7 @@ static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 static VMM_HOT void prefill(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	map_run(task, gpa, va, n, rights);
+	uspace_mapped(va, gpa, n, rights);
 	counters[CNT_TLB_PREFILLS] += n;
 }
 
@@ -174,8 +175,10 @@ VMM_HOT enum tlb_result softtlb_fill(u64 va, u64 error, bool user,
 	if (write || (w.writable && (leaf & PTE_D)))
 		rights |= MAP_W;
 	map_run(task, w.gpa & ~4095ul, va & ~4095ul, 1, rights);
-	if (user)
+	if (user) {
+		uspace_mapped(va & ~4095ul, w.gpa & ~4095ul, 1, rights);
 		hot_mark(w.gpa);
+	}
 	if (!user && va < USER_END)
 		own_page_filled(va);
 	if (w.levels == 4 && user)
@@ -276,15 +279,12 @@ static VMM_HOT void flush_own_user_half(void)
  */
 VMM_HOT void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush)
 {
-	struct vcpu *v = vcpu_current();
-	unsigned pcid = v->cr4 & CR4_PCIDE ? new_cr3 & 0xfff : 0;
-
 	if (flush)
 		counters[CNT_FLUSHES]++;
-	if (flush || pcid != (old_cr3 & 0xfff))
+	if (flush || old_cr3 != new_cr3)
 		flush_own_user_half();
 	if (vm.user_task_ready)
-		uspace_switch(pcid, flush);
+		uspace_switch(new_cr3 & PTE_ADDR, flush);
 }
 
 /* Every PCID's entries; include_global: the guest kernel's too. */

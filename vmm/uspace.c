@@ -1,43 +1,64 @@
 /*
- * Guest user address spaces (SPEC 6, "Memory"): each PCID the guest uses
- * gets a microkernel task of its own, so a process's soft-TLB entries
- * survive while other processes run, as a real CPU's tagged TLB entries
- * do (Intel SDM Vol. 3A 4.10.1, "Process-context identifiers").
+ * Guest user address spaces (SPEC 6, "Memory"): each guest address space
+ * (the page-table root CR3 names) gets a microkernel task of its own, so
+ * a process's soft-TLB entries survive while other processes run, as a
+ * real CPU's tagged TLB entries do (Intel SDM Vol. 3A 4.10.1,
+ * "Process-context identifiers").
  *
  * The VMM offers CR4.PCIDE and follows the architecture's rules for it:
- * a CR3 load with bit 63 clear invalidates the new PCID's entries, one
- * with bit 63 set keeps them; a PCID's entries are used only while CR3
- * names that PCID. Linux tracks what every PCID may still cache (its
- * tlb_gen per ASID) and loads CR3 without bit 63 whenever a PCID it comes
- * back to could hold stale entries, so no guest page-table change is
- * missed. A guest without PCIDE uses PCID 0 and flushes on every CR3
- * load, as before.
+ * a CR3 load with bit 63 clear invalidates the entries cached for the
+ * new context, one with bit 63 set keeps them. Linux tracks what every
+ * PCID may still cache (its tlb_gen per ASID) and loads CR3 without bit
+ * 63 whenever the context it comes back to could hold stale entries, so
+ * no guest page-table change is missed. A guest without PCIDE flushes on
+ * every CR3 load.
  *
- * There are NR_USER_TASKS tasks; a PCID with no task of its own takes
- * the least recently used one, flushed. Dropping entries is always
- * allowed (a TLB may evict at any time), so eviction and a task running
- * out of kernel memory are within the architecture's rules. INVLPG drops
- * the page from the current PCID's task only, as on the CPU (Vol. 2A
- * INVLPG: other PCIDs keep their entries; user pages are never global).
+ * Revalidation instead of flushing. Linux has six PCIDs for all its
+ * processes, so a shell that runs a pipeline loses its PCID to the new
+ * processes and comes back with another one, flushed, and would fault
+ * its whole working set in again. So a flush does not empty the task: it
+ * marks it stale, and before guest user code runs in it again every page
+ * it holds is checked against the guest's page tables as they are now
+ * (revalidate()). A page stays only if a flushed TLB would map it again
+ * just so: same guest-physical page, present and accessed, user
+ * accessible, writable only if writable and dirty, executable only if
+ * executable. Everything else goes. That is what a flush followed by
+ * refills looks like from the guest, minus the refills. The task keeps a
+ * log of the pages it was given for this; a log that overflows turns the
+ * next flush into a real one.
+ *
+ * There are NR_USER_TASKS tasks; an address space with no task of its
+ * own takes the least recently used one, emptied. Dropping entries is
+ * always allowed (a TLB may evict at any time), so eviction and a task
+ * running out of kernel memory are within the architecture's rules.
+ * INVLPG drops the page from the current task only, as on the CPU (Vol.
+ * 2A INVLPG: other PCIDs keep their entries; user pages are never
+ * global).
  */
 #include "vmm.h"
+#include <arch/paging.h>
 
-/*
- * Linux gives user processes six PCIDs (1-6, its TLB_NR_DYN_ASIDS) and
- * used PCID 0 only before it enabled PCIDE, so six tasks hold all it
- * keeps, and the boot's PCID 0 is evicted once (which the tests see).
- */
-#define NR_USER_TASKS 6
+#define NR_USER_TASKS 8
 #define USER_TASK_QUOTA (512ul << 10) /* page tables of one task */
 #define USER_END 0x0000800000000000ul
-#define NO_PCID 0xffffu
+#define NO_SPACE (~0ul)
+#define LOG_PAGES 1024 /* pages a task remembers for revalidation */
 
-struct user_task {
-	u16 pcid; /* NO_PCID: empty */
-	u64 last_use;
+struct logged {
+	u64 va;
+	u64 gpa; /* | MAP_* rights in the low bits */
 };
 
-VMM_HOT_DATA static struct user_task tasks[NR_USER_TASKS];
+struct user_task {
+	u64 space; /* guest page-table root, NO_SPACE: none */
+	u64 last_use;
+	bool stale;	 /* flushed: revalidate before user code runs */
+	bool overflowed; /* the log missed pages: flush for real */
+	unsigned logged;
+	struct logged log[LOG_PAGES];
+};
+
+static struct user_task tasks[NR_USER_TASKS];
 VMM_HOT_DATA static unsigned current;
 VMM_HOT_DATA static u64 use_clock;
 
@@ -46,12 +67,22 @@ static VMM_HOT u64 slot(unsigned i)
 	return SLOT_USER_TASK0 + i;
 }
 
-static VMM_HOT void flush_task(unsigned i)
+static VMM_HOT void unmap(unsigned i, u64 start, u64 end)
 {
-	long err = sys_task_unmap(slot(i), 0, USER_END);
+	long err = sys_task_unmap(slot(i), start, end);
 
 	if (err)
-		vmm_fatal("cannot flush user task %u (error %ld)", i, err);
+		vmm_fatal("cannot unmap %lx-%lx from user task %u (error %ld)",
+			  start, end, i, err);
+}
+
+/* Empty task i for real. */
+static VMM_HOT void flush_task(unsigned i)
+{
+	unmap(i, 0, USER_END);
+	tasks[i].logged = 0;
+	tasks[i].overflowed = false;
+	tasks[i].stale = false;
 }
 
 void uspace_init(void)
@@ -59,40 +90,136 @@ void uspace_init(void)
 	for (unsigned i = 0; i < NR_USER_TASKS; i++) {
 		if (sys_task_create(slot(i), USER_TASK_QUOTA))
 			vmm_stop(1, "cannot create the guest's user tasks");
-		tasks[i].pcid = NO_PCID;
+		tasks[i].space = NO_SPACE;
 	}
-	tasks[0].pcid = 0;
 	current = 0;
 	vm.user_task_ready = true;
 }
 
+/*
+ * The guest's last-level tables of a few 2 MiB regions, for checking a
+ * task's pages one after the other: they cluster (text, data, stack).
+ */
+#define REGIONS 4
+
+struct region {
+	u64 base;   /* NO_SPACE: unused */
+	u64 *table; /* NULL: nothing mapped there */
+	u64 upper;
+};
+
+/* Does the guest's current page table still map va to gpa with rights? */
+static VMM_HOT bool still_valid(struct region *r, unsigned *next, u64 va,
+				u64 gpa, unsigned rights)
+{
+	u64 base = va & ~((512ul << 12) - 1), pte;
+	struct region *c = NULL;
+
+	for (unsigned k = 0; k < REGIONS; k++)
+		if (r[k].base == base)
+			c = &r[k];
+	if (!c) {
+		c = &r[(*next)++ % REGIONS];
+		c->base = base;
+		c->table = gpt_table(vcpu_current()->cr3, va, &c->upper);
+	}
+	if (!c->table || !(c->upper & PTE_U))
+		return false;
+	pte = c->table[(va >> 12) & 511];
+	if ((pte & (PTE_P | PTE_U | PTE_A)) != (PTE_P | PTE_U | PTE_A) ||
+	    (pte & PTE_ADDR) != gpa)
+		return false;
+	if ((rights & MAP_W) &&
+	    !((c->upper & PTE_W) && (pte & (PTE_W | PTE_D)) == (PTE_W | PTE_D)))
+		return false;
+	return !(rights & MAP_X) || !((pte | c->upper) & PTE_NX);
+}
+
+/*
+ * Keep what the guest's tables still give, unmap the rest. When most of
+ * it goes (a new process in a recycled page-table root), one task_unmap
+ * of the whole range is cheaper than one per page.
+ */
+static u64 gone_va[LOG_PAGES];
+
+static VMM_HOT void revalidate(unsigned i)
+{
+	struct user_task *t = &tasks[i];
+	unsigned kept = 0, gone = 0, next = 0;
+	struct region r[REGIONS];
+
+	for (unsigned k = 0; k < REGIONS; k++)
+		r[k].base = NO_SPACE;
+	t->stale = false;
+	counters[CNT_REVALIDATIONS]++;
+	if (t->overflowed) {
+		flush_task(i);
+		return;
+	}
+	for (unsigned k = 0; k < t->logged; k++) {
+		struct logged e = t->log[k];
+
+		if (still_valid(r, &next, e.va, e.gpa & ~4095ul, e.gpa & 4095))
+			t->log[kept++] = e;
+		else
+			gone_va[gone++] = e.va;
+	}
+	if (gone > kept) {
+		flush_task(i);
+		return;
+	}
+	for (unsigned k = 0; k < gone; k++)
+		unmap(i, gone_va[k], gone_va[k] + 4096);
+	t->logged = kept;
+	counters[CNT_PAGES_KEPT] += kept;
+}
+
+/* The current task, made safe for guest user code to run in. */
 VMM_HOT u64 uspace_task(void)
 {
+	if (tasks[current].stale)
+		revalidate(current);
 	return slot(current);
 }
 
-/* CR3 now names pcid; flush: its entries are invalidated too. */
-VMM_HOT void uspace_switch(unsigned pcid, bool flush)
+/* n pages from va on, at gpa on, went into the current task. */
+VMM_HOT void uspace_mapped(u64 va, u64 gpa, u64 n, unsigned rights)
+{
+	struct user_task *t = &tasks[current];
+
+	for (u64 k = 0; k < n; k++) {
+		if (t->logged == LOG_PAGES) {
+			t->overflowed = true;
+			return;
+		}
+		t->log[t->logged++] =
+			(struct logged){ .va = va + k * 4096,
+					 .gpa = (gpa + k * 4096) | rights };
+	}
+}
+
+/* CR3 now names the page tables at space; flush: invalidate its entries. */
+VMM_HOT void uspace_switch(u64 space, bool flush)
 {
 	unsigned pick = NR_USER_TASKS;
 
 	for (unsigned i = 0; i < NR_USER_TASKS; i++)
-		if (tasks[i].pcid == pcid)
+		if (tasks[i].space == space)
 			pick = i;
 	if (pick == NR_USER_TASKS) {
 		pick = 0;
 		for (unsigned i = 1; i < NR_USER_TASKS; i++)
 			if (tasks[i].last_use < tasks[pick].last_use)
 				pick = i;
-		if (tasks[pick].pcid != NO_PCID)
+		if (tasks[pick].space != NO_SPACE)
 			counters[CNT_SPACE_EVICTIONS]++;
-		tasks[pick].pcid = pcid;
-		flush = true;
-	} else if (!flush) {
+		tasks[pick].space = space;
+		flush_task(pick);
+	} else if (flush) {
+		tasks[pick].stale = true;
+	} else {
 		counters[CNT_SPACE_KEPT]++;
 	}
-	if (flush)
-		flush_task(pick);
 	current = pick;
 	tasks[pick].last_use = ++use_clock;
 }
@@ -100,17 +227,13 @@ VMM_HOT void uspace_switch(unsigned pcid, bool flush)
 void uspace_flush_all(void)
 {
 	for (unsigned i = 0; i < NR_USER_TASKS; i++)
-		if (tasks[i].pcid != NO_PCID)
+		if (tasks[i].space != NO_SPACE)
 			flush_task(i);
 }
 
 VMM_HOT void uspace_flush_page(u64 va)
 {
-	long err = sys_task_unmap(slot(current), va, va + 4096);
-
-	if (err)
-		vmm_fatal("cannot flush %lx in user task %u (error %ld)", va,
-			  current, err);
+	unmap(current, va, va + 4096);
 }
 
 /* The current task ran out of kernel memory for page tables: start over. */

@@ -217,6 +217,8 @@ enum counter {
 	CNT_SPACE_EVICTIONS,
 	CNT_SPACE_RECLAIMS,
 	CNT_DIRECT_RESUMES,
+	CNT_REVALIDATIONS,
+	CNT_PAGES_KEPT,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -251,6 +253,7 @@ struct gpt_walk {
 	unsigned levels;
 };
 bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w);
+u64 *gpt_table(u64 cr3, u64 va, u64 *upper);
 void gpt_mark(struct gpt_walk *w, bool write);
 long guest_read(u64 va, void *buf, u64 len);
 long guest_write(u64 va, const void *buf, u64 len);
@@ -273,7 +276,8 @@ bool vmm_reserved(u64 va);
 /* uspace.c */
 void uspace_init(void);
 u64 uspace_task(void);
-void uspace_switch(unsigned pcid, bool flush);
+void uspace_switch(u64 space, bool flush);
+void uspace_mapped(u64 va, u64 gpa, u64 n, unsigned rights);
 void uspace_flush_all(void);
 void uspace_flush_page(u64 va);
 void uspace_reclaim(void);
