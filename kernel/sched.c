@@ -15,12 +15,12 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 
-volatile u64 ticks;
+KERNEL_HOT_DATA volatile u64 ticks;
 static struct thread *queue_head[256], *queue_tail[256];
-static u64 queue_map[4];
-static struct thread *timeouts;
-static bool need_resched;
-static u64 switch_tsc, boot_tsc;
+KERNEL_HOT_DATA static u64 queue_map[4];
+KERNEL_HOT_DATA static struct thread *timeouts;
+KERNEL_HOT_DATA static bool need_resched;
+KERNEL_HOT_DATA static u64 switch_tsc, boot_tsc;
 
 KERNEL_HOT struct thread *current(void)
 {

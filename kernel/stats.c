@@ -3,6 +3,7 @@
  * happen (syscall.c, ipc.c, fault.c, thread.c, sched.c); SYS_STATS reads
  * them, root task only, since they reveal other tasks' activity.
  */
+#include <lib.h>
 #include <kmem.h>
 #include <sched.h>
 #include <stats.h>
@@ -10,7 +11,7 @@
 #include <thread.h>
 #include <abi/errno.h>
 
-u64 stats[STAT_COUNT];
+KERNEL_HOT_DATA u64 stats[STAT_COUNT];
 
 /* stats(which) -> rdi value */
 long sys_stats(struct frame *f)

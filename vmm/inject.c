@@ -67,10 +67,14 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
  */
 VMM_HOT bool irq_deliverable(struct vcpu *v)
 {
-	__atomic_store_n(&v->state->pending, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
+	u64 bits =
+		__atomic_exchange_n(&v->state->pending, 0, __ATOMIC_SEQ_CST) |
+		__atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
+
 	pit_poll();
-	uart_poll();
+	/* the ring is shared memory: touched only when the root task wrote */
+	if (bits & (1ul << IRQ_BIT_CONSOLE))
+		uart_poll();
 	if (pic_pending_vector() < 0)
 		return false;
 	__atomic_or_fetch(&v->state->pending, 1ul << IRQ_BIT_PIC,

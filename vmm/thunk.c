@@ -132,7 +132,7 @@ static void load_reg(struct code *c, u64 from, unsigned reg, unsigned size)
 
 static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
 {
-	static u64 scratch;
+	VMM_HOT_DATA static u64 scratch;
 
 	B(c, 0x48, 0x89, 0x05); /* mov %rax, scratch */
 	rel(c, (u64)&scratch, 0);

@@ -55,10 +55,12 @@ struct user_task {
 	bool stale;	 /* flushed: revalidate before user code runs */
 	bool overflowed; /* the log missed pages: flush for real */
 	unsigned logged;
-	struct logged log[LOG_PAGES];
+	struct logged *log; /* LOG_PAGES */
 };
 
-static struct user_task tasks[NR_USER_TASKS];
+/* Looked at on every resume into user mode: beside the other hot data. */
+VMM_HOT_DATA static struct user_task tasks[NR_USER_TASKS];
+static struct logged logs[NR_USER_TASKS][LOG_PAGES];
 VMM_HOT_DATA static unsigned current;
 VMM_HOT_DATA static u64 use_clock;
 
@@ -91,6 +93,7 @@ void uspace_init(void)
 		if (sys_task_create(slot(i), USER_TASK_QUOTA))
 			vmm_stop(1, "cannot create the guest's user tasks");
 		tasks[i].space = NO_SPACE;
+		tasks[i].log = logs[i];
 	}
 	current = 0;
 	vm.user_task_ready = true;

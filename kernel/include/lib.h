@@ -9,6 +9,8 @@
  * together at the front of the kernel's text (kernel.ld).
  */
 #define KERNEL_HOT __attribute__((hot))
+/* Their data: placed together at the front of .data (kernel.ld). */
+#define KERNEL_HOT_DATA __attribute__((section(".data.hot")))
 
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);

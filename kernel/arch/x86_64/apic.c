@@ -23,7 +23,7 @@
 #define LVT_PERIODIC (1u << 17)
 #define LVT_MASKED (1u << 16)
 
-static u64 tsc_per_tick;
+KERNEL_HOT_DATA static u64 tsc_per_tick;
 
 static volatile u32 *lapic_reg(u32 off)
 {

@@ -9,11 +9,11 @@
 #include <arch/percpu.h>
 #include <arch/tss.h>
 
-struct percpu cpu0;
+KERNEL_HOT_DATA struct percpu cpu0;
 struct tss cpu0_tss __attribute__((aligned(64)));
 
 /* null, kernel code, kernel data, user data, user code, TSS (2 slots). */
-static u64 gdt[7] __attribute__((aligned(16)));
+KERNEL_HOT_DATA static u64 gdt[7] __attribute__((aligned(16)));
 
 struct idt_entry {
 	u16 off0, sel;

@@ -21,6 +21,7 @@ struct percpu {
 	struct thread *idle;
 	struct space *loaded_space;   /* whose page tables CR3 holds */
 	struct task *io_bitmap_owner; /* whose bitmap the TSS holds */
+	bool io_bitmap_on;	      /* and whether it is in force */
 };
 
 extern struct percpu cpu0;
