@@ -21,9 +21,14 @@
  * fault its working set in one upcall per page. So a fill in a user task
  * also maps the neighbours in the faulting page's aligned window of
  * FAULT_AROUND pages (64 KiB, within one guest page table) that the
- * guest has used already: present, accessed, user-accessible, and on a
- * guest-physical page that some user fill has touched before (gpa_hot);
- * a neighbour is writable only if its PTE is dirty.
+ * guest has used already: present, accessed, user-accessible,
+ * executable, and on a guest-physical page that some user fill has
+ * touched before (gpa_hot); a neighbour is writable only if its PTE is
+ * dirty. Program text is what processes share and what a new process
+ * runs through page after page: in the shell workload a third of the
+ * executable neighbours were used, against one in fourteen of the
+ * others, so data pages are left to their own fills (4 % fewer
+ * instructions for the workload, the same time under TCG).
  * This changes nothing the guest can see (no accessed bit is set on a
  * guess), and a TLB may hold any translation the tables allow until the
  * guest flushes it. The guest kernel's own fills of user pages get no
@@ -121,18 +126,16 @@ static VMM_HOT void fault_around(u64 task, u64 va, const struct gpt_walk *w,
 	for (unsigned i = 0; i <= FAULT_AROUND; i++) {
 		u64 pte = i < FAULT_AROUND ? table[first + i] : 0;
 		u64 gpa = pte & PTE_ADDR;
-		unsigned rights = MAP_R;
+		unsigned rights = MAP_R | MAP_X;
 
-		if ((pte & need) != need || i == self || !hot(gpa) ||
-		    !gpa_is_ram(gpa, 4096)) {
+		if ((pte & need) != need || ((pte | upper) & PTE_NX) ||
+		    i == self || !hot(gpa) || !gpa_is_ram(gpa, 4096)) {
 			if (run_n)
 				prefill(task, run_gpa, run_va, run_n,
 					run_rights);
 			run_n = 0;
 			continue;
 		}
-		if (!((pte | upper) & PTE_NX))
-			rights |= MAP_X;
 		if ((upper & PTE_W) &&
 		    (pte & (PTE_W | PTE_D)) == (PTE_W | PTE_D))
 			rights |= MAP_W;

@@ -7,6 +7,7 @@
 #define SPACE_H
 
 #include <types.h>
+#include <arch/layout.h>
 
 struct task;
 struct mapnode;
@@ -50,7 +51,19 @@ long space_init(struct space *s, struct task *t);
 bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r);
 bool space_walk_run(struct space *s, u64 va, bool alloc, struct pte_ref *r,
 		    struct walk_cache *c);
-bool space_user_address(u64 va);
+/*
+ * Canonical (Intel SDM Vol. 1 3.3.7.1) and outside the kernel's range.
+ * Inline: every map, unmap and walk asks, several times per page.
+ */
+static inline bool space_user_address(u64 va)
+{
+	u64 top = va >> 47;
+
+	if (top != 0 && top != 0x1ffff)
+		return false;
+	return va < KERNEL_BASE || va >= KERNEL_END;
+}
+
 /* Revoke every mapping in [start, end), free the tables wholly inside. */
 void space_unmap_range(struct space *s, u64 start, u64 end, unmap_fn revoke);
 void space_activate(struct space *s);

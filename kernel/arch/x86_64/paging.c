@@ -243,6 +243,17 @@ KERNEL_HOT void space_unmap_range(struct space *s, u64 start, u64 end,
 {
 	bool freed = false;
 
+	/*
+	 * One page, the common case (a guest's INVLPG, a soft-TLB entry
+	 * that went stale): one walk, and no table can be wholly inside.
+	 */
+	if (end - start == 4096) {
+		struct pte_ref r;
+
+		if (space_walk(s, start, false, &r) && *r.node)
+			revoke(&r);
+		return;
+	}
 	unmap_table(s, s->pml4, 0, 0, start, end, revoke, &freed);
 	/*
 	 * Only a freed table can linger in the paging-structure caches; the
@@ -250,16 +261,6 @@ KERNEL_HOT void space_unmap_range(struct space *s, u64 start, u64 end,
 	 */
 	if (freed && this_cpu()->loaded_space == s)
 		write_cr3(s->pml4_phys);
-}
-
-/* Canonical (Vol. 1 3.3.7.1) and outside the kernel's range. */
-KERNEL_HOT bool space_user_address(u64 va)
-{
-	u64 top = va >> 47;
-
-	if (top != 0 && top != 0x1ffff)
-		return false;
-	return va < KERNEL_BASE || va >= KERNEL_END;
 }
 
 KERNEL_HOT void space_activate(struct space *s)
