@@ -39,15 +39,14 @@ static u64 pte_bits(u64 frame_pte, unsigned rights)
  * are mapped already.
  */
 static KERNEL_HOT long install(struct space *dst, u64 dst_va,
-			       struct mapnode *parent, u64 pte,
-			       struct walk_cache *dc)
+			       struct mapnode *parent, u64 pte)
 {
 	const u64 same = PTE_ADDR | PTE_P | PTE_U | PTE_W | PTE_NX | PTE_PCD |
 			 PTE_PWT;
 	struct pte_ref r;
 	struct mapnode *n;
 
-	if (!space_walk_run(dst, dst_va, true, &r, dc))
+	if (!space_walk(dst, dst_va, true, &r))
 		return -E_NOMEM;
 	if (*r.node && (*r.node)->parent == parent &&
 	    ((*r.pte ^ pte) & same) == 0)
@@ -66,17 +65,14 @@ static KERNEL_HOT long install(struct space *dst, u64 dst_va,
 }
 
 static KERNEL_HOT bool source_present(struct space *src, u64 va,
-				      struct pte_ref *r, struct walk_cache *sc)
+				      struct pte_ref *r)
 {
-	return space_walk_run(src, va, false, r, sc) && *r->node &&
+	return space_walk(src, va, false, r) && *r->node &&
 	       (*r->pte & PTE_P);
 }
 
-/* map_page within a run: sc and dc remember the run's tables. */
-static KERNEL_HOT long map_run_page(struct space *src, u64 src_va,
-				    struct space *dst, u64 dst_va,
-				    unsigned rights, struct walk_cache *sc,
-				    struct walk_cache *dc)
+KERNEL_HOT long map_page(struct space *src, u64 src_va, struct space *dst,
+			 u64 dst_va, unsigned rights)
 {
 	struct pte_ref r;
 	u64 pte;
@@ -85,9 +81,9 @@ static KERNEL_HOT long map_run_page(struct space *src, u64 src_va,
 	 * The root task may pass on window pages it never touched: device
 	 * memory (a PCI BAR) is granted without reading its registers.
 	 */
-	if (!source_present(src, src_va, &r, sc) &&
+	if (!source_present(src, src_va, &r) &&
 	    (!src->task->is_root || !map_root_window_fault(src, src_va) ||
-	     !source_present(src, src_va, &r, sc)))
+	     !source_present(src, src_va, &r)))
 		return -E_NOMAP;
 	if (src == dst && src_va == dst_va)
 		return -E_INVAL;
@@ -96,25 +92,16 @@ static KERNEL_HOT long map_run_page(struct space *src, u64 src_va,
 		rights &= ~MAP_W;
 	if (pte & PTE_NX)
 		rights &= ~MAP_X;
-	return install(dst, dst_va, *r.node, pte_bits(pte, rights), dc);
-}
-
-KERNEL_HOT long map_page(struct space *src, u64 src_va, struct space *dst,
-			 u64 dst_va, unsigned rights)
-{
-	struct walk_cache sc = { 0 }, dc = { 0 };
-
-	return map_run_page(src, src_va, dst, dst_va, rights, &sc, &dc);
+	return install(dst, dst_va, *r.node, pte_bits(pte, rights));
 }
 
 long map_root_phys(struct space *root, u64 va, u64 phys, unsigned rights)
 {
-	struct walk_cache c = { 0 };
 	u64 pte = phys;
 
 	if (pmem_classify(phys) == PHYS_DEVICE)
 		pte |= PTE_PCD | PTE_PWT; /* uncached, Vol. 3A 11.12.3 */
-	return install(root, va, NULL, pte_bits(pte, rights), &c);
+	return install(root, va, NULL, pte_bits(pte, rights));
 }
 
 /* The root task touched ROOT_PHYS_WINDOW + p: give it frame p. */
@@ -142,7 +129,6 @@ KERNEL_HOT long sys_map(struct frame *f)
 {
 	struct task *self = current()->task;
 	u64 src = f->rsi, dst = f->rdx, n = f->r10, rights = f->r8;
-	struct walk_cache sc = { 0 }, dc = { 0 };
 	struct cap *c;
 	long err;
 
@@ -153,9 +139,9 @@ KERNEL_HOT long sys_map(struct frame *f)
 	    (rights & ~(u64)MAP_RWX) || !(rights & MAP_R))
 		return -E_INVAL;
 	for (u64 i = 0; i < n; i++) {
-		err = map_run_page(&self->space, src + i * 4096,
-				   &((struct task *)c->obj)->space,
-				   dst + i * 4096, rights, &sc, &dc);
+		err = map_page(&self->space, src + i * 4096,
+			       &((struct task *)c->obj)->space, dst + i * 4096,
+			       rights);
 		if (err)
 			return err;
 	}

@@ -13,6 +13,8 @@ struct task;
 struct mapnode;
 struct frame;
 
+#define SPACE_WALKS 4 /* a power of two */
+
 struct space {
 	u64 *pml4; /* kernel virtual */
 	u64 pml4_phys;
@@ -30,6 +32,15 @@ struct space {
 	 * it has that value.
 	 */
 	u64 unmaps;
+	/*
+	 * The last-level tables of recent walks, by 2 MiB region: a VMM
+	 * maps page after page from the same window into the same few
+	 * regions. Emptied whenever a table is freed.
+	 */
+	struct walk_cache {
+		u64 base; /* of the 2 MiB the table maps */
+		u64 *pt;  /* NULL: none */
+	} walks[SPACE_WALKS];
 };
 
 /* A leaf entry and the node slot that shadows it. */
@@ -38,19 +49,11 @@ struct pte_ref {
 	struct mapnode **node;
 };
 
-/* The last-level table of a run's previous walk (space_walk_run). */
-struct walk_cache {
-	u64 base; /* of the 2 MiB the table maps */
-	u64 *pt;  /* NULL: none yet */
-};
-
 /* What space_unmap_range does with each mapping: revoke it through r. */
 typedef void (*unmap_fn)(struct pte_ref *r);
 
 long space_init(struct space *s, struct task *t);
 bool space_walk(struct space *s, u64 va, bool alloc, struct pte_ref *r);
-bool space_walk_run(struct space *s, u64 va, bool alloc, struct pte_ref *r,
-		    struct walk_cache *c);
 /*
  * Canonical (Intel SDM Vol. 1 3.3.7.1) and outside the kernel's range.
  * Inline: every map, unmap and walk asks, several times per page.

@@ -34,6 +34,8 @@ long space_init(struct space *s, struct task *t)
 	s->spare[0] = s->spare[1] = NULL;
 	s->spares[0] = s->spares[1] = 0;
 	s->unmaps = 0;
+	for (int i = 0; i < SPACE_WALKS; i++)
+		s->walks[i].pt = NULL;
 	for (int i = KERNEL_PML4_FIRST; i <= KERNEL_PML4_LAST; i++)
 		s->pml4[i] = kpml4[i];
 	return 0;
@@ -70,6 +72,8 @@ static KERNEL_HOT void *table_alloc(struct space *s, unsigned pages)
 /* t is all zero: every entry (and node) was cleared. */
 static KERNEL_HOT void table_free(struct space *s, void *t, unsigned pages)
 {
+	for (int i = 0; i < SPACE_WALKS; i++)
+		s->walks[i].pt = NULL;
 	if (s->spares[pages - 1] < SPARE_TABLES) {
 		*(void **)t = s->spare[pages - 1];
 		s->spare[pages - 1] = t;
@@ -96,8 +100,8 @@ static KERNEL_HOT u64 *next_table(struct space *s, u64 *entry, bool alloc,
 	return t;
 }
 
-KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
-			   struct pte_ref *r)
+static KERNEL_HOT bool walk(struct space *s, u64 va, bool alloc,
+			    struct pte_ref *r)
 {
 	u64 *pdpt, *pd, *pt;
 
@@ -118,21 +122,21 @@ KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
 }
 
 /*
- * space_walk for a run of pages: the last-level table of the previous
- * walk serves every page of the same 2 MiB. Valid while no table is
- * freed, that is, until the next space_unmap_range.
+ * The entry for va, through the table of a recent walk of the same 2 MiB
+ * when there is one (s->walks: a table stays where it is until freed).
  */
-KERNEL_HOT bool space_walk_run(struct space *s, u64 va, bool alloc,
-			       struct pte_ref *r, struct walk_cache *c)
+KERNEL_HOT bool space_walk(struct space *s, u64 va, bool alloc,
+			   struct pte_ref *r)
 {
 	u64 i = PT_INDEX(va), base = va & ~((512ul << 12) - 1);
+	struct walk_cache *c = &s->walks[(va >> 21) & (SPACE_WALKS - 1)];
 
 	if (c->pt && c->base == base) {
 		r->pte = c->pt + i;
 		r->node = (struct mapnode **)(c->pt + 512) + i;
 		return true;
 	}
-	if (!space_walk(s, va, alloc, r))
+	if (!walk(s, va, alloc, r))
 		return false;
 	c->pt = r->pte - i;
 	c->base = base;
