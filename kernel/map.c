@@ -67,8 +67,7 @@ static KERNEL_HOT long install(struct space *dst, u64 dst_va,
 static KERNEL_HOT bool source_present(struct space *src, u64 va,
 				      struct pte_ref *r)
 {
-	return space_walk(src, va, false, r) && *r->node &&
-	       (*r->pte & PTE_P);
+	return space_walk(src, va, false, r) && *r->node && (*r->pte & PTE_P);
 }
 
 KERNEL_HOT long map_page(struct space *src, u64 src_va, struct space *dst,
