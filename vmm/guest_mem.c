@@ -90,24 +90,80 @@ VMM_HOT void gpt_mark(struct gpt_walk *w, bool write)
 				  __ATOMIC_RELAXED);
 }
 
+/*
+ * The VMM's own accesses to guest-kernel memory (the IDT and TSS at every
+ * exception, the frames on kernel stacks) go through a few remembered
+ * translations, like a CPU's TLB entries for them: a page's entry stays
+ * until the guest invalidates it (INVLPG) or flushes global pages too,
+ * the same events that empty the guest kernel's half of the soft TLB
+ * (softtlb.c). An entry is made by a walk that set the accessed bit, and
+ * serves writes only if the walk set the dirty bit as well.
+ */
+#define KERNEL_XLATS 16 /* a power of two */
+
+struct kernel_xlat {
+	u64 page; /* guest-virtual; 0: empty */
+	u64 gpa;
+	bool dirty;
+};
+
+VMM_HOT_DATA static struct kernel_xlat kernel_xlats[KERNEL_XLATS];
+
+static VMM_HOT struct kernel_xlat *kernel_xlat(u64 va)
+{
+	return &kernel_xlats[(va >> 12) & (KERNEL_XLATS - 1)];
+}
+
+VMM_HOT void gpt_forget(u64 va)
+{
+	struct kernel_xlat *k = kernel_xlat(va);
+
+	if (k->page == (va & ~4095ul))
+		k->page = 0;
+}
+
+void gpt_forget_all(void)
+{
+	for (unsigned i = 0; i < KERNEL_XLATS; i++)
+		kernel_xlats[i].page = 0;
+}
+
+/* The guest-physical address of va, for an access by the guest kernel. */
+static VMM_HOT bool translate(u64 va, bool write, u64 *gpa)
+{
+	struct kernel_xlat *k = kernel_xlat(va);
+	struct gpt_walk w;
+
+	if (k->page == (va & ~4095ul) && (k->dirty || !write)) {
+		*gpa = k->gpa | (va & 4095);
+		return true;
+	}
+	if (!gpt_walk(vcpu_current()->cr3, va, &w))
+		return false;
+	gpt_mark(&w, write);
+	*gpa = w.gpa;
+	if (va >= GUEST_KERNEL_HALF)
+		*k = (struct kernel_xlat){ .page = va & ~4095ul,
+					   .gpa = w.gpa & ~4095ul,
+					   .dirty = write };
+	return true;
+}
+
 static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 {
-	struct vcpu *v = vcpu_current();
 	u8 *b = buf;
 
 	while (len) {
-		struct gpt_walk w;
-		u64 n = 4096 - (va & 4095);
+		u64 n = 4096 - (va & 4095), gpa;
 
 		if (n > len)
 			n = len;
-		if (!gpt_walk(v->cr3, va, &w))
+		if (!translate(va, write, &gpa))
 			return -1;
-		gpt_mark(&w, write);
 		if (write)
-			memcpy(gpa_ptr(w.gpa), b, n);
+			memcpy(gpa_ptr(gpa), b, n);
 		else
-			memcpy(b, gpa_ptr(w.gpa), n);
+			memcpy(b, gpa_ptr(gpa), n);
 		va += n;
 		b += n;
 		len -= n;

@@ -38,7 +38,6 @@
 #include <arch/paging.h>
 
 #define USER_END 0x0000800000000000ul
-#define KERNEL_HALF 0xffff880000000000ul /* after the microkernel */
 #define TOP_PAGE 0xfffffffffffff000ul
 
 VMM_HOT bool vmm_reserved(u64 va)
@@ -299,7 +298,8 @@ void softtlb_flush_all(bool include_global)
 		uspace_flush_all();
 	if (!include_global)
 		return;
-	unmap_range(SLOT_SELF_TASK, KERNEL_HALF, VM_GPA_WINDOW);
+	gpt_forget_all();
+	unmap_range(SLOT_SELF_TASK, GUEST_KERNEL_HALF, VM_GPA_WINDOW);
 	unmap_range(SLOT_SELF_TASK, VM_MODULE_END, VMM_BASE);
 	unmap_range(SLOT_SELF_TASK, VMM_END, TOP_PAGE);
 }
@@ -311,7 +311,9 @@ VMM_HOT void softtlb_flush_page(u64 va)
 		return;
 	if (va < USER_END && vm.user_task_ready)
 		uspace_flush_page(va);
-	if (va < USER_END || va >= KERNEL_HALF)
+	if (va >= GUEST_KERNEL_HALF)
+		gpt_forget(va);
+	if (va < USER_END || va >= GUEST_KERNEL_HALF)
 		unmap_range(SLOT_SELF_TASK, va, va + 4096);
 }
 

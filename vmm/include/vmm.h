@@ -241,6 +241,7 @@ void noreturn vmm_jump(const struct vcpu_regs *r);
 extern char vmm_text_start[], vmm_text_end[];
 
 /* guest_mem.c: guest virtual and physical memory */
+#define GUEST_KERNEL_HALF 0xffff880000000000ul /* after the microkernel */
 static inline void *gpa_ptr(u64 gpa)
 {
 	return (void *)(VM_GPA_WINDOW + gpa);
@@ -255,6 +256,8 @@ struct gpt_walk {
 bool gpt_walk(u64 cr3, u64 va, struct gpt_walk *w);
 u64 *gpt_table(u64 cr3, u64 va, u64 *upper);
 void gpt_mark(struct gpt_walk *w, bool write);
+void gpt_forget(u64 va);
+void gpt_forget_all(void);
 long guest_read(u64 va, void *buf, u64 len);
 long guest_write(u64 va, const void *buf, u64 len);
 
