@@ -29,6 +29,14 @@ static void stack_prepare(struct thread *t, void *entry, u64 top)
 	t->ksp = (u64)sp;
 }
 
+/* A zeroed block, and the struct's place in it (thread.h). */
+static struct thread *thread_block_alloc(void)
+{
+	char *block = kpage_alloc(THREAD_BLOCK_SIZE / 4096);
+
+	return block ? (struct thread *)(block + THREAD_STRUCT_OFFSET) : NULL;
+}
+
 struct thread *thread_create(struct task *task, struct task *charge)
 {
 	struct thread *t;
@@ -36,7 +44,7 @@ struct thread *thread_create(struct task *task, struct task *charge)
 
 	if (!kmem_charge(charge, THREAD_BLOCK_SIZE))
 		return NULL;
-	t = kpage_alloc(THREAD_BLOCK_SIZE / 4096);
+	t = thread_block_alloc();
 	if (!t) {
 		kmem_uncharge(charge, THREAD_BLOCK_SIZE);
 		return NULL;
@@ -62,13 +70,13 @@ static void idle_loop(void)
 
 struct thread *thread_create_idle(void)
 {
-	struct thread *t = kpage_alloc(THREAD_BLOCK_SIZE / 4096);
+	struct thread *t = thread_block_alloc();
 
 	assert(t);
 	t->kernel = true;
 	t->state = TS_READY;
 	t->prio = 0;
-	stack_prepare(t, idle_loop, (u64)t + THREAD_BLOCK_SIZE);
+	stack_prepare(t, idle_loop, thread_stack_top(t));
 	return t;
 }
 
@@ -111,7 +119,7 @@ KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 		fpu_restore(to);
 		wrmsr(MSR_FS_BASE, to->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, to->gs_base);
-		cpu_set_kernel_stack((u64)to + THREAD_BLOCK_SIZE);
+		cpu_set_kernel_stack(thread_stack_top(to));
 	}
 	c->current = to;
 	stat_inc(STAT_CONTEXT_SWITCHES);

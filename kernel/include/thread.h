@@ -2,7 +2,11 @@
  * Threads (thread.c): a kernel stack with the user frame at its top, a
  * scheduling priority, IPC state, the fault handler ("pager") and the
  * per-thread FPU/SSE/AVX area. A thread and its stack share one 8 KiB
- * block, the struct at the bottom.
+ * block: the struct at the top, the stack growing down from it with the
+ * user frame first, so that a system call or an upcall finds the struct,
+ * the frame and its first kilobytes of stack in one page (under QEMU TCG,
+ * every page touched after an address-space switch is a software-TLB
+ * refill).
  */
 #ifndef THREAD_H
 #define THREAD_H
@@ -73,9 +77,19 @@ struct thread {
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));
 };
 
+/* The struct's place in its block, a multiple of 64 bytes from the end. */
+#define THREAD_STRUCT_OFFSET \
+	(THREAD_BLOCK_SIZE - ((sizeof(struct thread) + 63) & ~63ul))
+
+/* The top of t's kernel stack (TSS.RSP0): right below the struct. */
+static inline u64 thread_stack_top(struct thread *t)
+{
+	return (u64)t;
+}
+
 static inline struct frame *thread_frame(struct thread *t)
 {
-	return (struct frame *)((char *)t + THREAD_BLOCK_SIZE) - 1;
+	return (struct frame *)thread_stack_top(t) - 1;
 }
 
 /* The task whose address space the thread runs in now. */

@@ -10,7 +10,12 @@
 #include <arch/tss.h>
 
 KERNEL_HOT_DATA struct percpu cpu0;
-struct tss cpu0_tss __attribute__((aligned(64)));
+/*
+ * The CPU reads TSS.RSP0 at every entry from user mode: the TSS starts in
+ * the hot data page, right after the other hot data (kernel.ld), and its
+ * I/O bitmap, read only by port accesses, runs on into the next pages.
+ */
+struct tss cpu0_tss __attribute__((section(".data.hot.tss"), aligned(64)));
 
 /* null, kernel code, kernel data, user data, user code, TSS (2 slots). */
 KERNEL_HOT_DATA static u64 gdt[7] __attribute__((aligned(16)));
@@ -22,7 +27,7 @@ struct idt_entry {
 	u32 off2, zero;
 } __attribute__((packed));
 
-static struct idt_entry idt[256] __attribute__((aligned(16)));
+static struct idt_entry idt[256] __attribute__((aligned(4096))); /* one page */
 extern u64 isr_table[256];
 extern char syscall_entry[];
 
