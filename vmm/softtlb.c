@@ -94,6 +94,12 @@ static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 			  va, err);
 }
 
+/* One guest page into a task, replacing what was at va. */
+VMM_HOT void softtlb_map(u64 task, u64 gpa, u64 va, unsigned rights)
+{
+	map_run(task, gpa, va, 1, rights);
+}
+
 static VMM_HOT void prefill(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	map_run(task, gpa, va, n, rights);

@@ -111,9 +111,15 @@ struct region {
 	u64 upper;
 };
 
+enum verdict {
+	KEEP,	   /* the guest's tables give the page just so */
+	READ_ONLY, /* the same page, no longer writable (copy-on-write) */
+	DROP,
+};
+
 /* Does the guest's current page table still map va to gpa with rights? */
-static VMM_HOT bool still_valid(struct region *r, unsigned *next, u64 va,
-				u64 gpa, unsigned rights)
+static VMM_HOT enum verdict still_valid(struct region *r, unsigned *next,
+					u64 va, u64 gpa, unsigned rights)
 {
 	u64 base = va & ~((512ul << 12) - 1), pte;
 	struct region *c = NULL;
@@ -127,28 +133,33 @@ static VMM_HOT bool still_valid(struct region *r, unsigned *next, u64 va,
 		c->table = gpt_table(vcpu_current()->cr3, va, &c->upper);
 	}
 	if (!c->table || !(c->upper & PTE_U))
-		return false;
+		return DROP;
 	pte = c->table[(va >> 12) & 511];
 	if ((pte & (PTE_P | PTE_U | PTE_A)) != (PTE_P | PTE_U | PTE_A) ||
 	    (pte & PTE_ADDR) != gpa)
-		return false;
+		return DROP;
+	if ((rights & MAP_X) && ((pte | c->upper) & PTE_NX))
+		return DROP;
 	if ((rights & MAP_W) &&
 	    !((c->upper & PTE_W) && (pte & (PTE_W | PTE_D)) == (PTE_W | PTE_D)))
-		return false;
-	return !(rights & MAP_X) || !((pte | c->upper) & PTE_NX);
+		return READ_ONLY;
+	return KEEP;
 }
 
 /*
  * Keep what the guest's tables still give, unmap the rest. When most of
  * it goes (a new process in a recycled page-table root), one task_unmap
- * of the whole range is cheaper than one per page.
+ * of the whole range is cheaper than one per page. A page that is the
+ * same but no longer writable (fork made it copy-on-write) is mapped
+ * again read-only: the process is likely to read it before it writes.
  */
 static u64 gone_va[LOG_PAGES];
+static unsigned read_only[LOG_PAGES]; /* indices into the kept log */
 
 static VMM_HOT void revalidate(unsigned i)
 {
 	struct user_task *t = &tasks[i];
-	unsigned kept = 0, gone = 0, next = 0;
+	unsigned kept = 0, gone = 0, next = 0, downgraded = 0;
 	struct region r[REGIONS];
 
 	for (unsigned k = 0; k < REGIONS; k++)
@@ -162,10 +173,19 @@ static VMM_HOT void revalidate(unsigned i)
 	for (unsigned k = 0; k < t->logged; k++) {
 		struct logged e = t->log[k];
 
-		if (still_valid(r, &next, e.va, e.gpa & ~4095ul, e.gpa & 4095))
+		switch (still_valid(r, &next, e.va, e.gpa & ~4095ul,
+				    e.gpa & 4095)) {
+		case READ_ONLY:
+			e.gpa &= ~(u64)MAP_W;
+			read_only[downgraded++] = kept;
+			/* fall through */
+		case KEEP:
 			t->log[kept++] = e;
-		else
+			break;
+		case DROP:
 			gone_va[gone++] = e.va;
+			break;
+		}
 	}
 	if (gone > kept) {
 		flush_task(i);
@@ -173,6 +193,11 @@ static VMM_HOT void revalidate(unsigned i)
 	}
 	for (unsigned k = 0; k < gone; k++)
 		unmap(i, gone_va[k], gone_va[k] + 4096);
+	for (unsigned k = 0; k < downgraded; k++) {
+		struct logged e = t->log[read_only[k]];
+
+		softtlb_map(slot(i), e.gpa & ~4095ul, e.va, e.gpa & 4095);
+	}
 	t->logged = kept;
 	counters[CNT_PAGES_KEPT] += kept;
 }

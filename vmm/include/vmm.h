@@ -267,6 +267,7 @@ enum tlb_result {
 	TLB_GUEST_FAULT,
 	TLB_BAD
 };
+void softtlb_map(u64 task, u64 gpa, u64 va, unsigned rights);
 enum tlb_result softtlb_fill(u64 va, u64 error, bool user, u64 *pf_error);
 void softtlb_arm_refill(struct vcpu *v, u64 va, u64 error, u64 rip);
 void softtlb_refill(struct vcpu *v, u64 rip);
