@@ -52,7 +52,7 @@ KERNEL_HOT void irq_handle(u32 line)
 		q->pending = true;
 }
 
-bool irq_take_pending(struct thread *t, u64 *badge, u32 *line)
+KERNEL_HOT bool irq_take_pending(struct thread *t, u64 *badge, u32 *line)
 {
 	for (u32 i = 0; i < IRQ_LINES; i++) {
 		if (irqs[i].thread == t && irqs[i].pending) {

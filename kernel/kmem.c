@@ -48,7 +48,8 @@ u64 kpool_free_pages(void)
  * cost more than the flush itself once the front of the pool was full.
  * Blocks of n pages (1 or 2) start at a multiple of n.
  */
-static u32 first_free_word; /* no free page in the words before it */
+KERNEL_HOT_DATA static u32
+	first_free_word; /* no free page in the words before it */
 
 KERNEL_HOT void *kpage_alloc(unsigned n)
 {
@@ -94,7 +95,7 @@ struct free_obj {
 	struct free_obj *next;
 };
 
-static struct free_obj *cache[8];
+KERNEL_HOT_DATA static struct free_obj *cache[8];
 
 static KERNEL_HOT unsigned size_class(size_t size)
 {

@@ -115,7 +115,7 @@ bool map_root_window_fault(struct space *root, u64 va)
 	return map_root_phys(root, va & ~4095ul, p & ~4095ul, MAP_RWX) == 0;
 }
 
-static bool range_ok(u64 va, u64 npages)
+static KERNEL_HOT bool range_ok(u64 va, u64 npages)
 {
 	if ((va & 4095) || npages == 0 || npages > MAP_MAX_PAGES)
 		return false;

@@ -30,7 +30,7 @@ KERNEL_HOT struct mapnode *mapdb_insert(struct mapnode *parent, struct space *s,
 	return n;
 }
 
-bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n)
+KERNEL_HOT bool mapdb_is_ancestor(struct mapnode *anc, struct mapnode *n)
 {
 	for (; n; n = n->parent)
 		if (n == anc)

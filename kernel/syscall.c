@@ -70,7 +70,7 @@ static long sys_debug_exit(struct frame *f)
 	return -E_STATE;
 }
 
-static long (*const handlers[SYS_COUNT])(struct frame *) = {
+KERNEL_HOT_DATA static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_IPC] = sys_ipc,
 	[SYS_TASK_CREATE] = sys_task_create,

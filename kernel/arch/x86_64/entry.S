@@ -10,6 +10,7 @@
 #define F_VECTOR	(15 * 8)
 #define F_RIP		(17 * 8)
 #define F_CS		(18 * 8)
+#define HOT_VECTORS	33	/* exceptions 0-31 and the timer, 32 */
 
 /* Vectors for which the CPU pushes an error code (Intel SDM Vol. 3A 7.3). */
 .macro stub v
@@ -41,10 +42,19 @@ isr_\v:
 	push	%r15
 .endm
 
-	.text
+	/*
+	 * The exceptions' and the timer's stubs run at every
+	 * page fault and tick: with the hot code (kernel.ld); the rest not.
+	 */
+	.section .text.hot, "ax"
 	.altmacro
 	.set i, 0
-	.rept 256
+	.rept HOT_VECTORS
+	stub %i
+	.set i, i + 1
+	.endr
+	.text
+	.rept 256 - HOT_VECTORS
 	stub %i
 	.set i, i + 1
 	.endr
