@@ -14,10 +14,15 @@ address says who ran:
 (the VMM's early-boot alias, used before the guest's own page tables,
 counts as guest).
 
+A profile taken with the plugin's pages=on also holds, per segment, the
+address-space switches and the pages touched after each one (QEMU TLB
+refills, at least), which the same split sorts by component.
+
 usage: tbprof.py PROFILE [-s SEGMENT] [-n TOP] [--elf PATH ...]
   prints the instructions of a segment (default: 1, the first one after a
   marker) by component and, with --elf files for symbols (vmlinux, the
-  VMM, the microkernel), its TOP functions.
+  VMM, the microkernel), its TOP functions; then the switches and page
+  touches, if the profile has them.
 """
 
 import argparse
@@ -32,21 +37,42 @@ VMM = (0xffffffffff000000, 0xffffffffff200000)  # VMM_BASE, VMM_END
 COMPONENTS = ("user", "guest", "vmm", "microkernel")
 
 
+class Segment(collections.Counter):
+    """{vaddr: instructions} of one segment; with the plugin's pages=on
+    also .switches (CR3 loads) and .touches ({page: first touches after a
+    switch}), else 0 and empty."""
+
+    def __init__(self):
+        super().__init__()
+        self.switches = 0
+        self.touches = collections.Counter()
+
+
 def load(path):
-    """[Counter {vaddr: instructions}] by segment, in order."""
+    """[Segment] in order."""
     segments = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
             fields = line.split()
             if fields[:1] == ["segment"]:
-                segments.append(collections.Counter())
+                segments.append(Segment())
                 continue
-            if len(fields) != 3 or not segments:
+            try:
+                if not segments:
+                    raise ValueError
+                if fields[:1] == ["switches"] and len(fields) == 2:
+                    segments[-1].switches += int(fields[1])
+                elif fields[:1] == ["touch"] and len(fields) == 3:
+                    segments[-1].touches[int(fields[1], 16)] += \
+                        int(fields[2])
+                elif len(fields) == 3:
+                    segments[-1][int(fields[0], 16)] += \
+                        int(fields[1]) * int(fields[2])
+                else:
+                    raise ValueError
+            except ValueError:
                 raise ValueError("%s:%d: not a tbprof line: %r"
-                                 % (path, n, line.rstrip()))
-            vaddr, insns, runs = int(fields[0], 16), int(fields[1]), \
-                int(fields[2])
-            segments[-1][vaddr] += insns * runs
+                                 % (path, n, line.rstrip())) from None
     return segments
 
 
@@ -61,7 +87,8 @@ def component(vaddr):
 
 
 def by_component(segment):
-    """{component: instructions} of one segment (every component listed)."""
+    """{component: sum} of a {vaddr: count} (every component listed):
+    a segment's instructions, or its page touches."""
     total = dict.fromkeys(COMPONENTS, 0)
     for vaddr, n in segment.items():
         total[component(vaddr)] += n
@@ -109,6 +136,15 @@ def main(argv):
     for c in COMPONENTS:
         print("  %-12s %14d  %5.1f%%" % (c, comps[c],
                                          100.0 * comps[c] / max(total, 1)))
+    if seg.switches:
+        pages = by_component(seg.touches)
+        touched = sum(pages.values())
+        print("%d address-space switches, %d pages touched after them "
+              "(%.1f a switch)" % (seg.switches, touched,
+                                   touched / seg.switches))
+        for c in COMPONENTS:
+            print("  %-12s %14d  %5.1f a switch" % (
+                c, pages[c], pages[c] / seg.switches))
     if args.elf:
         syms = Symbols(args.elf)
         funcs = collections.Counter()
