@@ -51,7 +51,7 @@ VMM_HOT void cpu_load_gs_base(struct vcpu *v)
 	asm volatile("wrgsbase %0" : : "r"(v->gs_base));
 }
 
-VMM_HOT u64 cpu_read_cr(struct vcpu *v, unsigned cr)
+VMM_WARM u64 cpu_read_cr(struct vcpu *v, unsigned cr)
 {
 	switch (cr) {
 	case 0:
@@ -67,7 +67,7 @@ VMM_HOT u64 cpu_read_cr(struct vcpu *v, unsigned cr)
 	}
 }
 
-VMM_HOT bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
+VMM_WARM bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 {
 	u64 old;
 
@@ -110,7 +110,7 @@ VMM_HOT bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 	return false;
 }
 
-VMM_HOT bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
+VMM_WARM bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_EFER:
@@ -162,7 +162,7 @@ VMM_HOT bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 	return false; /* #GP, as for an MSR the CPU does not have */
 }
 
-VMM_HOT bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
+VMM_WARM bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 {
 	switch (msr) {
 	case MSR_EFER:

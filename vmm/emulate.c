@@ -13,19 +13,19 @@
 static const u8 reg_index[16] = { 0, 2, 3, 1,  16, 6,  4,  5,
 				  7, 8, 9, 10, 11, 12, 13, 14 };
 
-static VMM_HOT u64 *gpr(struct vcpu_regs *r, unsigned n)
+static VMM_WARM u64 *gpr(struct vcpu_regs *r, unsigned n)
 {
 	return (u64 *)r + reg_index[n & 15];
 }
 
-static VMM_HOT u64 size_mask(unsigned size)
+static VMM_WARM u64 size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ul : (1ul << (8 * size)) - 1;
 }
 
 /* Write a register the way a 'size'-byte result does (Vol. 1 3.4.1.1). */
-static VMM_HOT void set_gpr(struct vcpu_regs *r, unsigned n, unsigned size,
-			    u64 val)
+static VMM_WARM void set_gpr(struct vcpu_regs *r, unsigned n, unsigned size,
+			     u64 val)
 {
 	u64 *p = gpr(r, n);
 
@@ -35,8 +35,8 @@ static VMM_HOT void set_gpr(struct vcpu_regs *r, unsigned n, unsigned size,
 		*p = (*p & ~size_mask(size)) | (val & size_mask(size));
 }
 
-static VMM_HOT u64 effective_address(struct vcpu *v, struct vcpu_regs *r,
-				     const struct insn *in, u64 start)
+static VMM_WARM u64 effective_address(struct vcpu *v, struct vcpu_regs *r,
+				      const struct insn *in, u64 start)
 {
 	const struct mem_operand *m = &in->mem;
 	u64 ea = m->disp;
@@ -64,23 +64,23 @@ static void noreturn memory_fault(struct vcpu *v, struct vcpu_regs *r,
 	inject_exception(v, r, VEC_PF, true, w ? PFE_W : 0);
 }
 
-static VMM_HOT void mem_read(struct vcpu *v, struct vcpu_regs *r, u64 start,
-			     u64 va, void *buf, u64 len)
+static VMM_WARM void mem_read(struct vcpu *v, struct vcpu_regs *r, u64 start,
+			      u64 va, void *buf, u64 len)
 {
 	if (guest_read(va, buf, len))
 		memory_fault(v, r, start, va, false);
 }
 
-static VMM_HOT void mem_write(struct vcpu *v, struct vcpu_regs *r, u64 start,
-			      u64 va, const void *buf, u64 len)
+static VMM_WARM void mem_write(struct vcpu *v, struct vcpu_regs *r, u64 start,
+			       u64 va, const void *buf, u64 len)
 {
 	if (guest_write(va, buf, len))
 		memory_fault(v, r, start, va, true);
 }
 
 /* The r/m operand of in, size bytes. */
-static VMM_HOT u64 rm_read(struct vcpu *v, struct vcpu_regs *r,
-			   const struct insn *in, u64 start, unsigned size)
+static VMM_WARM u64 rm_read(struct vcpu *v, struct vcpu_regs *r,
+			    const struct insn *in, u64 start, unsigned size)
 {
 	u64 val = 0;
 
@@ -90,9 +90,9 @@ static VMM_HOT u64 rm_read(struct vcpu *v, struct vcpu_regs *r,
 	return val;
 }
 
-static VMM_HOT void rm_write(struct vcpu *v, struct vcpu_regs *r,
-			     const struct insn *in, u64 start, unsigned size,
-			     u64 val)
+static VMM_WARM void rm_write(struct vcpu *v, struct vcpu_regs *r,
+			      const struct insn *in, u64 start, unsigned size,
+			      u64 val)
 {
 	if (!in->has_mem)
 		set_gpr(r, in->rm, size, val);
@@ -163,8 +163,8 @@ static void string_io(struct vcpu *v, struct vcpu_regs *r,
 	}
 }
 
-static VMM_HOT void port_io(struct vcpu *v, struct vcpu_regs *r,
-			    const struct insn *in, u64 start)
+static VMM_WARM void port_io(struct vcpu *v, struct vcpu_regs *r,
+			     const struct insn *in, u64 start)
 {
 	u16 port = in->port_imm ? in->port : (u16)r->rdx;
 
@@ -182,7 +182,7 @@ static VMM_HOT void port_io(struct vcpu *v, struct vcpu_regs *r,
 }
 
 /* Selector loads: 64-bit mode ignores DS/ES/SS bases; FS/GS get 0. */
-static VMM_HOT void load_segment(struct vcpu *v, unsigned seg, u16 sel)
+static VMM_WARM void load_segment(struct vcpu *v, unsigned seg, u16 sel)
 {
 	v->sel[seg] = sel;
 	if (seg == SEG_FS)
@@ -193,7 +193,7 @@ static VMM_HOT void load_segment(struct vcpu *v, unsigned seg, u16 sel)
 	}
 }
 
-static VMM_HOT u16 segment_value(struct vcpu *v, unsigned seg)
+static VMM_WARM u16 segment_value(struct vcpu *v, unsigned seg)
 {
 	if (seg == SEG_CS)
 		return v->cpl ? GUEST_USER_CS : GUEST_KERNEL_CS;
@@ -238,15 +238,15 @@ static void load_task_register(struct vcpu *v, struct vcpu_regs *r, u64 start,
 	mem_write(v, r, start, at + 5, &d[5], 1);
 }
 
-static VMM_HOT void stack_push(struct vcpu *v, struct vcpu_regs *r, u64 start,
-			       u64 val)
+static VMM_WARM void stack_push(struct vcpu *v, struct vcpu_regs *r, u64 start,
+				u64 val)
 {
 	mem_write(v, r, start, r->rsp - 8, &val, 8);
 	r->rsp -= 8;
 }
 
-static VMM_HOT u64 stack_pop(struct vcpu *v, struct vcpu_regs *r, u64 start,
-			     unsigned size)
+static VMM_WARM u64 stack_pop(struct vcpu *v, struct vcpu_regs *r, u64 start,
+			      unsigned size)
 {
 	u64 val = 0;
 
@@ -269,8 +269,8 @@ static void far_transfer(struct vcpu *v, struct vcpu_regs *r,
 	r->rip = target;
 }
 
-static VMM_HOT void special_registers(struct vcpu *v, struct vcpu_regs *r,
-				      const struct insn *in, u64 start)
+static VMM_WARM void special_registers(struct vcpu *v, struct vcpu_regs *r,
+				       const struct insn *in, u64 start)
 {
 	u64 *p = gpr(r, in->rm);
 
@@ -298,8 +298,8 @@ static VMM_HOT void special_registers(struct vcpu *v, struct vcpu_regs *r,
 	inject_exception(v, r, VEC_UD, false, 0);
 }
 
-static VMM_HOT void msr_access(struct vcpu *v, struct vcpu_regs *r,
-			       const struct insn *in, u64 start)
+static VMM_WARM void msr_access(struct vcpu *v, struct vcpu_regs *r,
+				const struct insn *in, u64 start)
 {
 	u32 msr = (u32)r->rcx;
 	u64 val;
@@ -315,8 +315,8 @@ static VMM_HOT void msr_access(struct vcpu *v, struct vcpu_regs *r,
 	}
 }
 
-VMM_HOT void emulate(struct vcpu *v, struct vcpu_regs *r, const struct insn *in,
-		     u64 start)
+VMM_WARM void emulate(struct vcpu *v, struct vcpu_regs *r,
+		      const struct insn *in, u64 start)
 {
 	u64 val;
 

@@ -37,7 +37,7 @@ static void log_unowned(u16 port, bool write)
 	       port);
 }
 
-VMM_HOT u32 ioport_read(u16 port, unsigned size)
+VMM_WARM u32 ioport_read(u16 port, unsigned size)
 {
 	const struct ioport_handler *h = owner(port);
 
@@ -48,7 +48,7 @@ VMM_HOT u32 ioport_read(u16 port, unsigned size)
 	return size == 4 ? ~0u : (1u << (8 * size)) - 1;
 }
 
-VMM_HOT void ioport_write(u16 port, unsigned size, u32 val)
+VMM_WARM void ioport_write(u16 port, unsigned size, u32 val)
 {
 	const struct ioport_handler *h = owner(port);
 

@@ -9,7 +9,12 @@ VMM_HOT_DATA struct vm vm;
 VMM_HOT_DATA u64 counters[CNT_COUNT];
 VMM_HOT_DATA u64 site_kind_calls[INSN_KIND_COUNT];
 VMM_HOT_DATA static struct vcpu vcpu0;
-static struct vcpu_state state_area __attribute__((aligned(4096)));
+/*
+ * Read and written at every upcall and resume: it opens the page of the
+ * hot data (vmm.ld), which must not cost a page of its own.
+ */
+static struct vcpu_state state_area
+	__attribute__((section(".data.hot.area"), aligned(4096)));
 extern char _end[];
 extern char upcall_stack_top[];
 

@@ -25,6 +25,11 @@ VMM_HOT void site_dispatch(u64 executing_at)
 	if (!alias && vm.alias_mapped)
 		softtlb_drop_alias();
 	r->rip = start + s->len;
+	/* Every return to user mode: straight on, not through emulate(). */
+	if (s->insn.kind == INSN_SYSRET)
+		emulate_sysret(v, r);
+	if (s->insn.kind == INSN_IRET)
+		emulate_iret(v, r);
 	emulate(v, r, &s->insn, start);
 	if (s->fused.kind != INSN_NONE) /* inside sti's interrupt shadow */
 		emulate(v, r, &s->fused, start + s->insn.len);
