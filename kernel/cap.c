@@ -10,8 +10,8 @@
 #include <thread.h>
 #include <abi/errno.h>
 
-KERNEL_HOT struct cap *cap_lookup(struct task *t, u64 slot, unsigned type,
-				  unsigned rights, long *err)
+KERNEL_EVENT struct cap *cap_lookup(struct task *t, u64 slot, unsigned type,
+				    unsigned rights, long *err)
 {
 	struct cap *c;
 

@@ -39,7 +39,7 @@ static void halt_unhandled(struct thread *t, struct frame *f, const char *why)
 	thread_halt(t);
 }
 
-KERNEL_HOT void fault_user(struct frame *f)
+KERNEL_EVENT void fault_user(struct frame *f)
 {
 	struct thread *t = current();
 	long r;

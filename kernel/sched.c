@@ -22,7 +22,7 @@ KERNEL_HOT_DATA static struct thread *timeouts;
 KERNEL_HOT_DATA static bool need_resched;
 KERNEL_HOT_DATA static u64 switch_tsc, boot_tsc;
 
-KERNEL_HOT struct thread *current(void)
+KERNEL_EVENT struct thread *current(void)
 {
 	return this_cpu()->current;
 }
@@ -117,7 +117,7 @@ KERNEL_HOT void sched_reconsider(void)
 }
 
 /* Called before returning to user mode or from an interrupt. */
-KERNEL_HOT void sched_preempt_check(void)
+KERNEL_EVENT void sched_preempt_check(void)
 {
 	struct thread *t = current();
 

@@ -98,7 +98,7 @@ KERNEL_HOT_DATA static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_DMA_FAULTS] = sys_dma_faults,
 };
 
-KERNEL_HOT void syscall_dispatch(struct frame *f)
+KERNEL_EVENT void syscall_dispatch(struct frame *f)
 {
 	u64 nr = f->rax;
 

@@ -38,7 +38,7 @@
  */
 _Static_assert(sizeof(struct vcpu_state) <= 4096, "state area: one page");
 
-static KERNEL_HOT struct vcpu_state *area(struct thread *t, bool write)
+static KERNEL_EVENT struct vcpu_state *area(struct thread *t, bool write)
 {
 	struct space *s = &t->task->space;
 	struct vcpu_state *a;
@@ -70,8 +70,8 @@ static void run_in(struct thread *t, struct task *run, u64 slot)
  * entry in the own task. A state area that cannot be written or an entry
  * that is no user address halts the thread: it has no handler left.
  */
-static KERNEL_HOT void upcall(struct thread *t, struct frame *f, u64 cause,
-			      u64 vector, u64 error, u64 addr)
+static KERNEL_EVENT void upcall(struct thread *t, struct frame *f, u64 cause,
+				u64 vector, u64 error, u64 addr)
 {
 	struct vcpu_state *s = area(t, true);
 	bool away = t->vcpu_user != NULL;
@@ -109,7 +109,7 @@ static KERNEL_HOT void upcall(struct thread *t, struct frame *f, u64 cause,
 }
 
 /* Exception or page fault of current t (fault.c). */
-KERNEL_HOT bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
+KERNEL_EVENT bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
 {
 	struct vcpu_state *s;
 
@@ -126,7 +126,7 @@ KERNEL_HOT bool vcpu_fault(struct thread *t, struct frame *f, u64 fault_addr)
 }
 
 /* SYSCALL of current t: in another task it belongs to the guest kernel. */
-KERNEL_HOT bool vcpu_syscall(struct thread *t, struct frame *f)
+KERNEL_EVENT bool vcpu_syscall(struct thread *t, struct frame *f)
 {
 	if (!t->vcpu_user)
 		return false;
@@ -158,7 +158,7 @@ KERNEL_HOT bool vcpu_irq(struct thread *t, u32 bit)
 }
 
 /* Last step before current returns to user mode (syscall.c, trap.c). */
-KERNEL_HOT void vcpu_return_check(void)
+KERNEL_EVENT void vcpu_return_check(void)
 {
 	struct thread *t = current();
 	struct vcpu_state *s;
@@ -215,7 +215,7 @@ long sys_vcpu_control(struct frame *f)
  * interrupted one. On success the result is the loaded rax, which
  * syscall_dispatch stores back into the frame.
  */
-KERNEL_HOT long sys_vcpu_resume(struct frame *f)
+KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 {
 	struct thread *t = current();
 	struct task *run = t->task;

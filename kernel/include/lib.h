@@ -9,6 +9,13 @@
  * together at the front of the kernel's text (kernel.ld).
  */
 #define KERNEL_HOT __attribute__((hot))
+/*
+ * The part of it that every entry and return runs (system call and
+ * exception entry, dispatch, upcall, vcpu_resume): first of all, so that
+ * a period between two address-space switches that maps nothing touches
+ * one page of kernel code (kernel.ld).
+ */
+#define KERNEL_EVENT __attribute__((hot, section(".text.event")))
 /* Their data: placed together at the front of .data (kernel.ld). */
 #define KERNEL_HOT_DATA __attribute__((section(".data.hot")))
 

@@ -10,7 +10,6 @@
 #define F_VECTOR	(15 * 8)
 #define F_RIP		(17 * 8)
 #define F_CS		(18 * 8)
-#define HOT_VECTORS	33	/* exceptions 0-31 and the timer, 32 */
 
 /* Vectors for which the CPU pushes an error code (Intel SDM Vol. 3A 7.3). */
 .macro stub v
@@ -43,24 +42,24 @@ isr_\v:
 .endm
 
 	/*
-	 * The exceptions' and the timer's stubs run at every
-	 * page fault and tick: with the hot code (kernel.ld); the rest not.
+	 * The page fault's and the timer's stubs run at every guest page
+	 * fault and tick: with the entry paths (KERNEL_EVENT, kernel.ld);
+	 * the others not.
 	 */
-	.section .text.hot, "ax"
 	.altmacro
 	.set i, 0
-	.rept HOT_VECTORS
-	stub %i
-	.set i, i + 1
-	.endr
+	.rept 256
+	.if (i == 14) || (i == 32)
+	.section .text.event, "ax"
+	.else
 	.text
-	.rept 256 - HOT_VECTORS
+	.endif
 	stub %i
 	.set i, i + 1
 	.endr
 
-	/* every entry and exit: beside the other hot code (kernel.ld) */
-	.section .text.hot, "ax"
+	/* every entry and exit: KERNEL_EVENT (lib.h, kernel.ld) */
+	.section .text.event, "ax"
 trap_common:
 	push_regs
 	testb	$3, F_CS(%rsp)
@@ -137,6 +136,7 @@ trap_return:
 3:	add	$16, %rsp		/* vector, error code */
 	iretq
 
+	.section .text.hot, "ax"
 /* void switch_context(u64 *save_sp, u64 new_sp): callee-saved regs only. */
 	.globl switch_context
 switch_context:

@@ -26,7 +26,7 @@ void *ioport_root_object(void)
 	return &all_ports;
 }
 
-KERNEL_HOT void task_io_activate(struct task *t)
+KERNEL_EVENT void task_io_activate(struct task *t)
 {
 	struct percpu *c = this_cpu();
 

@@ -267,7 +267,7 @@ KERNEL_HOT void space_unmap_range(struct space *s, u64 start, u64 end,
 		write_cr3(s->pml4_phys);
 }
 
-KERNEL_HOT void space_activate(struct space *s)
+KERNEL_EVENT void space_activate(struct space *s)
 {
 	struct percpu *c = this_cpu();
 

@@ -26,7 +26,7 @@ static noreturn void kernel_exception(struct frame *f)
 	      f->rip);
 }
 
-KERNEL_HOT void trap_dispatch(struct frame *f)
+KERNEL_EVENT void trap_dispatch(struct frame *f)
 {
 	u64 v = f->vector;
 

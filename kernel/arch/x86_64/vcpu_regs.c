@@ -10,7 +10,7 @@
 #include <arch/cpu.h>
 #include <arch/frame.h>
 
-KERNEL_HOT void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
+KERNEL_EVENT void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
 {
 	r->rax = f->rax;
 	r->rbx = f->rbx;
@@ -45,7 +45,7 @@ static bool canonical(u64 va)
  * IRET), so the ip must be a user address; FS/GS bases are checked only
  * when they will be loaded.
  */
-KERNEL_HOT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
+KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 {
 	if (!space_user_address(r->rip))
 		return -E_INVAL;
@@ -55,7 +55,7 @@ KERNEL_HOT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 }
 
 /* RFLAGS keeps the arithmetic flags, TF and DF; IF set, IOPL 0. */
-KERNEL_HOT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
+KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
 {
 	f->rax = r->rax;
 	f->rbx = r->rbx;
@@ -81,7 +81,7 @@ KERNEL_HOT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
 }
 
 /* Enter the upcall handler: handler(state_area) on the upcall stack. */
-KERNEL_HOT void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area)
+KERNEL_EVENT void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area)
 {
 	f->rip = ip;
 	f->rsp = sp;
@@ -93,14 +93,14 @@ KERNEL_HOT void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area)
 }
 
 /* In the kernel the user GS base sits in IA32_KERNEL_GS_BASE (SWAPGS). */
-KERNEL_HOT void vcpu_fsgs_save(struct vcpu_regs *r)
+KERNEL_EVENT void vcpu_fsgs_save(struct vcpu_regs *r)
 {
 	r->fs_base = rdmsr(MSR_FS_BASE);
 	r->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 }
 
 /* Only after vcpu_regs_check(r, true). */
-KERNEL_HOT void vcpu_fsgs_load(const struct vcpu_regs *r)
+KERNEL_EVENT void vcpu_fsgs_load(const struct vcpu_regs *r)
 {
 	wrmsr(MSR_FS_BASE, r->fs_base);
 	wrmsr(MSR_KERNEL_GS_BASE, r->gs_base);
