@@ -119,16 +119,20 @@ enum verdict {
 
 /* Does the guest's current page table still map va to gpa with rights? */
 static VMM_HOT enum verdict still_valid(struct region *r, unsigned *next,
-					u64 va, u64 gpa, unsigned rights)
+					unsigned *last, u64 va, u64 gpa,
+					unsigned rights)
 {
 	u64 base = va & ~((512ul << 12) - 1), pte;
-	struct region *c = NULL;
+	struct region *c = &r[*last];
 
-	for (unsigned k = 0; k < REGIONS; k++)
+	if (c->base != base)
+		c = NULL;
+	for (unsigned k = 0; !c && k < REGIONS; k++)
 		if (r[k].base == base)
-			c = &r[k];
+			c = &r[k], *last = k;
 	if (!c) {
-		c = &r[(*next)++ % REGIONS];
+		*last = (*next)++ % REGIONS;
+		c = &r[*last];
 		c->base = base;
 		c->table = gpt_table(vcpu_current()->cr3, va, &c->upper);
 	}
@@ -159,7 +163,7 @@ static unsigned read_only[LOG_PAGES]; /* indices into the kept log */
 static VMM_HOT void revalidate(unsigned i)
 {
 	struct user_task *t = &tasks[i];
-	unsigned kept = 0, gone = 0, next = 0, downgraded = 0;
+	unsigned kept = 0, gone = 0, next = 0, last = 0, downgraded = 0;
 	struct region r[REGIONS];
 
 	for (unsigned k = 0; k < REGIONS; k++)
@@ -173,7 +177,7 @@ static VMM_HOT void revalidate(unsigned i)
 	for (unsigned k = 0; k < t->logged; k++) {
 		struct logged e = t->log[k];
 
-		switch (still_valid(r, &next, e.va, e.gpa & ~4095ul,
+		switch (still_valid(r, &next, &last, e.va, e.gpa & ~4095ul,
 				    e.gpa & 4095)) {
 		case READ_ONLY:
 			e.gpa &= ~(u64)MAP_W;
