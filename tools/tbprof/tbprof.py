@@ -115,7 +115,10 @@ class Symbols:
         if component(vaddr) == "user":
             return "(user)"
         i = bisect.bisect_right(self.addrs, vaddr) - 1
-        return self.names[i] if i >= 0 else "?"
+        # another component's last symbol is not this address's function
+        if i < 0 or component(self.addrs[i]) != component(vaddr):
+            return "?"
+        return self.names[i]
 
 
 def main(argv):
@@ -136,6 +139,13 @@ def main(argv):
     for c in COMPONENTS:
         print("  %-12s %14d  %5.1f%%" % (c, comps[c],
                                          100.0 * comps[c] / max(total, 1)))
+    if args.elf:
+        syms = Symbols(args.elf)
+        funcs = collections.Counter()
+        for vaddr, n in seg.items():
+            funcs[component(vaddr) + ":" + syms.name(vaddr)] += n
+        for name, n in funcs.most_common(args.top):
+            print("  %-50s %12d" % (name, n))
     if seg.switches:
         pages = by_component(seg.touches)
         touched = sum(pages.values())
@@ -145,13 +155,6 @@ def main(argv):
         for c in COMPONENTS:
             print("  %-12s %14d  %5.1f a switch" % (
                 c, pages[c], pages[c] / seg.switches))
-    if args.elf:
-        syms = Symbols(args.elf)
-        funcs = collections.Counter()
-        for vaddr, n in seg.items():
-            funcs[component(vaddr) + ":" + syms.name(vaddr)] += n
-        for name, n in funcs.most_common(args.top):
-            print("  %-50s %12d" % (name, n))
     return 0
 
 
