@@ -32,7 +32,8 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 	/* No upcall may overwrite regs from here until the resume. */
 	v->in_upcall = false;
 	vcpu_set_if(v, false);
-	st->regs = *r;
+	if (r != &st->regs) /* an upcall's own registers are there already */
+		st->regs = *r;
 	st->regs.rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED;
 	if (user) {
 		st->regs.fs_base = v->fs_base;

@@ -101,33 +101,38 @@ static VMM_HOT void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
 VMM_HOT void noreturn upcall_dispatch(struct vcpu_state *st)
 {
 	struct vcpu *v = vcpu_current();
-	struct vcpu_regs r = st->regs;
+	/*
+	 * Worked on in place: no upcall can come before the resume (the
+	 * microkernel cleared VCPU_F_IRQ, and in_upcall keeps it so), and
+	 * guest_resume() then has nothing to copy back.
+	 */
+	struct vcpu_regs *r = &st->regs;
 
 	counters[CNT_UPCALLS]++;
-	if (st->from != CAP_NONE || !in_vmm_text(r.rip) || v->idle) {
+	if (st->from != CAP_NONE || !in_vmm_text(r->rip) || v->idle) {
 		v->in_upcall = true;
 		v->upcall_if = st->from == CAP_NONE &&
 			       (st->saved_flags & VCPU_F_IRQ);
 	}
 	if (st->from != CAP_NONE) {
 		/* guest user mode: it may have changed its bases itself */
-		v->fs_base = r.fs_base;
-		v->gs_base = r.gs_base;
-		guest_event(v, st, &r);
+		v->fs_base = r->fs_base;
+		v->gs_base = r->gs_base;
+		guest_event(v, st, r);
 	}
-	if (!in_vmm_text(r.rip))
-		guest_event(v, st, &r);
+	if (!in_vmm_text(r->rip))
+		guest_event(v, st, r);
 	if (v->idle) {
 		v->idle = false;
-		r = v->idle_regs;
+		*r = v->idle_regs;
 		vcpu_set_if(v, true);
 		counters[CNT_IRQS]++;
-		inject_irq_or_resume(v, &r);
+		inject_irq_or_resume(v, r);
 	}
 	if (st->cause != VCPU_CAUSE_IRQ)
 		vmm_fatal(
 			"exception %lu (error %lx, address %lx) in the VMM at %lx",
-			st->vector, st->error, st->fault_addr, r.rip);
+			st->vector, st->error, st->fault_addr, r->rip);
 	v->irq_latched |=
 		__atomic_exchange_n(&st->pending, 0, __ATOMIC_SEQ_CST);
 	sys_vcpu_resume_flags(CAP_NONE, st->saved_flags & VCPU_F_RESUME_MASK);
