@@ -18,8 +18,9 @@
  * would, so Linux's reclaim and copy-on-write see them right.
  *
  * Fault-around: a new process, and one whose PCID was flushed, would
- * fault its working set in one upcall per page. So a fill in a user task
- * also maps the neighbours in the faulting page's aligned window of
+ * fault its working set in one upcall per page. So a fill of an
+ * executable page in a user task also maps the neighbours in its aligned
+ * window of
  * FAULT_AROUND pages (64 KiB, within one guest page table) that the
  * guest has used already: present, accessed, user-accessible,
  * executable, and on a guest-physical page that some user fill has
@@ -28,7 +29,8 @@
  * runs through page after page: in the shell workload a third of the
  * executable neighbours were used, against one in fourteen of the
  * others, so data pages are left to their own fills (4 % fewer
- * instructions for the workload, the same time under TCG).
+ * instructions for the workload, the same time under TCG), and a data
+ * page's window, whose neighbours are data too, is not even looked at.
  * This changes nothing the guest can see (no accessed bit is set on a
  * guess), and a TLB may hold any translation the tables allow until the
  * guest flushes it. The guest kernel's own fills of user pages get no
@@ -189,7 +191,7 @@ VMM_HOT enum tlb_result softtlb_fill(u64 va, u64 error, bool user,
 	}
 	if (!user && va < USER_END)
 		own_page_filled(va);
-	if (w.levels == 4 && user)
+	if (w.levels == 4 && user && w.exec)
 		fault_around(task, va, &w, user);
 	return TLB_MAPPED;
 }
