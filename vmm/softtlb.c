@@ -111,32 +111,30 @@ static VMM_HOT void prefill(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 
 /*
  * The used neighbours of the 4 KiB page at va in w's page table, mapped
- * in runs of guest-physically contiguous pages with equal rights.
+ * in runs of guest-physically contiguous pages with equal rights. Only
+ * for a user fill of an executable page: w's walk found every level
+ * above the table user-accessible and executable, so a neighbour's own
+ * entry decides, with the levels above for writing.
  */
-static VMM_HOT void fault_around(u64 task, u64 va, const struct gpt_walk *w,
-				 bool user)
+static VMM_HOT void fault_around(u64 task, u64 va, const struct gpt_walk *w)
 {
 	u64 *table = (u64 *)((u64)w->entries[3] & ~4095ul);
 	unsigned first = (va >> 12) & 511 & ~(FAULT_AROUND - 1);
 	u64 base = va & ~(FAULT_AROUND * 4096ul - 1);
 	unsigned self = ((va >> 12) & 511) - first, run_rights = 0;
-	u64 run_gpa = 0, run_va = 0, run_n = 0, upper = PTE_W | PTE_U, need;
+	u64 run_gpa = 0, run_va = 0, run_n = 0, upper = PTE_W;
+	const u64 need = PTE_P | PTE_A | PTE_U;
 
 	for (unsigned l = 0; l < 3; l++) /* the levels above the table */
-		upper &= *w->entries[l] | PTE_NX;
-	for (unsigned l = 0; l < 3; l++)
-		upper |= *w->entries[l] & PTE_NX;
-	if (user && !(upper & PTE_U))
-		return;
+		upper &= *w->entries[l];
 
-	need = PTE_P | PTE_A | (user ? PTE_U : 0);
 	for (unsigned i = 0; i <= FAULT_AROUND; i++) {
 		u64 pte = i < FAULT_AROUND ? table[first + i] : 0;
 		u64 gpa = pte & PTE_ADDR;
 		unsigned rights = MAP_R | MAP_X;
 
-		if ((pte & need) != need || ((pte | upper) & PTE_NX) ||
-		    i == self || !hot(gpa) || !gpa_is_ram(gpa, 4096)) {
+		if ((pte & need) != need || (pte & PTE_NX) || i == self ||
+		    !hot(gpa) || !gpa_is_ram(gpa, 4096)) {
 			if (run_n)
 				prefill(task, run_gpa, run_va, run_n,
 					run_rights);
@@ -192,7 +190,7 @@ VMM_HOT enum tlb_result softtlb_fill(u64 va, u64 error, bool user,
 	if (!user && va < USER_END)
 		own_page_filled(va);
 	if (w.levels == 4 && user && w.exec)
-		fault_around(task, va, &w, user);
+		fault_around(task, va, &w);
 	return TLB_MAPPED;
 }
 
