@@ -149,18 +149,6 @@ static VMM_HOT bool translate(u64 va, bool write, u64 *gpa)
 	return true;
 }
 
-/* The VMM's copies are a few words (frames, gates): no call for those. */
-static inline void copy(void *dst, const void *src, u64 n)
-{
-	if (n % 8 == 0 && n <= 64) {
-		for (u64 i = 0; i < n / 8; i++)
-			__builtin_memcpy((u64 *)dst + i, (const u64 *)src + i,
-					 8);
-		return;
-	}
-	memcpy(dst, src, n);
-}
-
 static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 {
 	u8 *b = buf;
@@ -173,9 +161,9 @@ static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 		if (!translate(va, write, &gpa))
 			return -1;
 		if (write)
-			copy(gpa_ptr(gpa), b, n);
+			memcpy(gpa_ptr(gpa), b, n);
 		else
-			copy(b, gpa_ptr(gpa), n);
+			memcpy(b, gpa_ptr(gpa), n);
 		va += n;
 		b += n;
 		len -= n;
