@@ -48,8 +48,8 @@ u64 kpool_free_pages(void)
  * cost more than the flush itself once the front of the pool was full.
  * Blocks of n pages (1 or 2) start at a multiple of n.
  */
-KERNEL_HOT_DATA static u32
-	first_free_word; /* no free page in the words before it */
+/* No free page in the words before it. */
+KERNEL_HOT_DATA static u32 first_free_word;
 
 KERNEL_HOT void *kpage_alloc(unsigned n)
 {
