@@ -1,12 +1,14 @@
-# The in-place VMM (SPEC 6): one static ELF linked at VMM_BASE, loaded by
-# the root task as a boot module ahead of its guest's modules. Built with
+# The in-place VMM (SPEC 6): one static ELF linked at VMM_BASE and its near
+# window (vmm/vmm.ld), loaded by the root task as a boot module ahead of its
+# guest's modules. Position-independent code, because VMM_BASE is outside
+# the top 2 GiB that -mcmodel=kernel would require. Built with
 # -mgeneral-regs-only so it never touches the guest's FPU/SSE state, and
 # with its own copy of the user library for the same reason.
 
 VMM_OUT     := $(BUILD)/vmm
 # The guest's page tables have the format the kernel's arch/paging.h
 # declares; the VMM takes it from there rather than a second copy.
-VMM_CFLAGS  := $(MK_COMMON) -fno-pie -mcmodel=kernel -mgeneral-regs-only \
+VMM_CFLAGS  := $(MK_COMMON) -fpie -mgeneral-regs-only \
 	       -Iuser/lib/include -Ivmm/include -Ikernel/arch/x86_64/include
 VMM_SRC     := $(wildcard vmm/*.c vmm/dev/*.c) vmm/entry.S user/lib/lib.c \
 	       kernel/lib/string.c kernel/lib/format.c
@@ -19,12 +21,12 @@ BENCH_DEPS  += $(VMM_ELF)
 .PHONY: vmm
 vmm: $(VMM_ELF)
 
-$(VMM_OUT)/%.c.o: %.c
+$(VMM_OUT)/%.c.o: %.c mk/vmm.mk
 	@mkdir -p $(dir $@)
 	@echo '  CC [VMM] $<'
 	@$(MK_CC) $(VMM_CFLAGS) -c $< -o $@
 
-$(VMM_OUT)/%.S.o: %.S
+$(VMM_OUT)/%.S.o: %.S mk/vmm.mk
 	@mkdir -p $(dir $@)
 	@echo '  AS [VMM] $<'
 	@$(MK_CC) $(VMM_CFLAGS) -D__ASSEMBLER__ -c $< -o $@

@@ -4,6 +4,9 @@
  *  _start            first instruction, on the stack the root task gave
  *  vmm_site_entry    a rewritten site jumped here through its thunk
  *                    (rewrite.c): "movl $index, site_index; jmp here".
+ *                    It lives in the near window (near.h), like the
+ *                    thunks and site_regs, and calls the VMM's C code
+ *                    in the hypervisor slot through an absolute address.
  *                    No stack of the guest is touched: the site's index
  *                    is in site_index, the guest's registers go to
  *                    site_regs, the continuation is site_regs.rip. That
@@ -17,6 +20,8 @@
  * C code runs on VMM stacks; the guest's SSE state is never touched
  * because the VMM is built with -mgeneral-regs-only.
  */
+#include "near.h"
+
 #define RAX	0
 #define RBX	8
 #define RCX	16
@@ -49,24 +54,29 @@ upcall_stack:
 	.skip 16384
 upcall_stack_top:
 
-	/* touched by every site call: beside the other hot data (vmm.h) */
+	/* touched by every way back into the guest (vmm_jump) */
 	.section .data.hot, "aw"
-	.globl site_regs
-	.balign 64
-site_regs:
-	.skip 160
-	.globl site_index
-site_index:
-	.skip 8
 jump_rip:
 	.skip 8
 
-/* One 64-byte thunk per site (THUNK_SIZE), written by thunk.c. */
+/*
+ * The near window (near.h), within rel32 reach of the guest's text: a
+ * page with struct near_data (this code knows two of its fields) and the
+ * site entry, then the thunks.
+ */
+	.section .near, "awx", @progbits
+	.globl vmm_near_page
+	.balign 4096
+vmm_near_page:
+	.skip NEAR_SITE_ENTRY_OFFSET
+	.set site_regs, vmm_near_page + NEAR_SITE_REGS
+	.set site_index, vmm_near_page + NEAR_SITE_INDEX
+
 	.section .thunks, "awx", @nobits
 	.globl thunk_area
 	.balign 4096
 thunk_area:
-	.skip 64 * 8192
+	.skip NEAR_THUNKS_SIZE
 
 	.section .text.start, "ax"
 	.globl _start
@@ -77,11 +87,11 @@ _start:
 	call vmm_main
 	ud2
 
-	.section .text.hot, "ax"
+	.section .near, "awx", @progbits
 	.globl vmm_site_entry
 vmm_site_entry:
 	movq %rsp, site_regs+RSP(%rip)
-	leaq site_stack_top(%rip), %rsp
+	movabsq $site_stack_top, %rsp
 	pushfq
 	popq site_regs+RFLAGS(%rip)
 	movq %rax, site_regs+RAX(%rip)
@@ -102,7 +112,8 @@ vmm_site_entry:
 	/* Where this code runs: the VMM's address or its early-boot alias. */
 	leaq vmm_site_entry(%rip), %rdi
 	cld
-	call site_dispatch
+	movabsq $site_dispatch, %rax /* far: in the hypervisor slot */
+	call *%rax
 	movq site_regs+RFLAGS(%rip), %rax
 	pushq %rax
 	popfq			/* CPL 3: IF and IOPL stay as they are */
@@ -123,6 +134,8 @@ vmm_site_entry:
 	movq site_regs+RAX(%rip), %rax
 	movq site_regs+RSP(%rip), %rsp
 	jmp *site_regs+RIP(%rip)
+
+	.section .text.hot, "ax"
 
 /*
  * vmm_jump(regs): continue in the own task with regs, a struct

@@ -8,20 +8,8 @@
 VMM_HOT_DATA struct vm vm;
 VMM_HOT_DATA u64 counters[CNT_COUNT];
 VMM_HOT_DATA u64 site_kind_calls[INSN_KIND_COUNT];
-VMM_HOT_DATA static struct vcpu vcpu0;
-/*
- * Read and written at every upcall and resume: it opens the page of the
- * hot data (vmm.ld), which must not cost a page of its own.
- */
-static struct vcpu_state state_area
-	__attribute__((section(".data.hot.area"), aligned(4096)));
 extern char _end[];
 extern char upcall_stack_top[];
-
-VMM_HOT struct vcpu *vcpu_current(void)
-{
-	return &vcpu0;
-}
 
 static const char *const counter_names[CNT_COUNT] = {
 	"site_calls",	  "trap_emulations",
@@ -98,22 +86,28 @@ void noreturn vmm_fatal(const char *fmt, ...)
 	vmm_stop(2, "fatal error in the VMM or the guest");
 }
 
-/* Fault in every page of the image now: later VMM faults would upcall. */
+/*
+ * Fault in every page of the image and the near window now: later VMM
+ * faults would upcall.
+ */
 static void touch_image(void)
 {
 	for (volatile char *p = (char *)VMM_BASE; p < _end; p += 4096)
 		(void)*p;
+	for (volatile char *p = (char *)VMM_NEAR_BASE; p < (char *)NEAR_END;
+	     p += 4096)
+		(void)*p;
 }
 
-/* The image again at its early-boot alias (vm_boot.h). */
+/* The near window again at its early-boot alias (vm_boot.h). */
 static void map_alias(void)
 {
-	u64 pages = ((u64)_end - VMM_BASE) / 4096;
+	u64 pages = (NEAR_END - VMM_NEAR_BASE) / 4096;
 
 	for (u64 i = 0; i < pages; i += MAP_MAX_PAGES) {
 		u64 n = pages - i < MAP_MAX_PAGES ? pages - i : MAP_MAX_PAGES;
 
-		if (sys_map(SLOT_SELF_TASK, VMM_BASE + i * 4096,
+		if (sys_map(SLOT_SELF_TASK, VMM_NEAR_BASE + i * 4096,
 			    VMM_ALIAS_BASE + i * 4096, n, MAP_RWX))
 			vmm_fatal("cannot map the VMM's alias");
 	}
@@ -122,7 +116,8 @@ static void map_alias(void)
 
 void vmm_main(void)
 {
-	struct vcpu *v = &vcpu0;
+	struct vcpu *v = vcpu_current();
+	struct vcpu_state *area = &vmm_near->area;
 	struct vcpu_regs r;
 
 	vm.boot = (const struct vm_boot_info *)VM_BOOT_INFO;
@@ -136,9 +131,9 @@ void vmm_main(void)
 		snprintf(prefix, sizeof(prefix), "vm%lu| ", vm.boot->vm_index);
 		console_set_prefix(prefix);
 	}
-	printf("vmm: VM %lu starting, VMM at %lx-%lx\n", vm.boot->vm_index,
-	       VMM_BASE, (u64)_end);
-	v->state = &state_area;
+	printf("vmm: VM %lu starting, VMM at %lx-%lx, near window at %lx-%lx\n",
+	       vm.boot->vm_index, VMM_BASE, (u64)_end, VMM_NEAR_BASE, NEAR_END);
+	v->state = area;
 	cpu_state_reset(v);
 	map_alias();
 	if (loader_load(v, &r))
@@ -146,9 +141,9 @@ void vmm_main(void)
 	devices_init();
 	uspace_init();
 	timer_start();
-	state_area.entry_ip = (u64)vmm_upcall_entry;
-	state_area.entry_sp = (u64)upcall_stack_top;
-	if (sys_vcpu_control(SLOT_SELF_THREAD, (u64)&state_area))
+	area->entry_ip = (u64)vmm_upcall_entry;
+	area->entry_sp = (u64)upcall_stack_top;
+	if (sys_vcpu_control(SLOT_SELF_THREAD, (u64)area))
 		vmm_stop(1, "cannot enter vCPU mode");
 	v->cpl = 0;
 	guest_resume(v, &r);

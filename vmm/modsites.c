@@ -88,10 +88,10 @@ static long read_records(struct vmmctl_request *req, u64 *nr)
 	return 0;
 }
 
-/* A rel32 jump from va reaches every thunk of the VMM's 2 MiB image. */
+/* A rel32 jump from va reaches every thunk of the near window (2 MiB). */
 static bool in_reach(u64 va)
 {
-	s64 d = (s64)(VMM_BASE - va), margin = 4l << 20;
+	s64 d = (s64)(VMM_NEAR_BASE - va), margin = 4l << 20;
 
 	return d > -(1l << 31) + margin && d < (1l << 31) - margin;
 }

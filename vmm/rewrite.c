@@ -191,8 +191,8 @@ long site_replace(u8 *p, const struct site *s, u64 index)
 	if (s->insn.kind == INSN_CLI && s->len >= 7 ?
 		    rewrite_inline_cli(p, s) :
 		    rewrite_jump(p, s, index)) {
-		printf("vmm: site %lx is out of rel32 reach of the VMM at %lx\n",
-		       s->va, VMM_BASE);
+		printf("vmm: site %lx is out of rel32 reach of the VMM's near window at %lx\n",
+		       s->va, VMM_NEAR_BASE);
 		return -1;
 	}
 	return 0;

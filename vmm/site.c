@@ -6,18 +6,17 @@
  */
 #include "vmm.h"
 
-extern u64 site_index;
-
 VMM_HOT void site_dispatch(u64 executing_at)
 {
 	struct vcpu *v = vcpu_current();
-	struct vcpu_regs *r = &site_regs;
-	const struct site *s = site_get(site_index);
-	bool alias = executing_at < VMM_BASE;
+	struct vcpu_regs *r = &vmm_near->site_regs;
+	u64 index = vmm_near->site_index;
+	const struct site *s = site_get(index);
+	bool alias = executing_at < VMM_NEAR_BASE;
 	u64 start;
 
 	if (!s)
-		vmm_fatal("site entry with unknown site index %lu", site_index);
+		vmm_fatal("site entry with unknown site index %lu", index);
 	counters[CNT_SITE_CALLS]++;
 	site_kind_calls[s->insn.kind]++;
 	/* Identity-mapped early boot runs the site at its physical alias. */

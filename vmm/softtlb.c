@@ -42,14 +42,19 @@
 #define USER_END 0x0000800000000000ul
 #define TOP_PAGE 0xfffffffffffff000ul
 
+/*
+ * Where no guest mapping may go: the microkernel's range and the
+ * hypervisor slot with everything the VMM owns (vm_boot.h), the near
+ * window, and its early-boot alias while that is mapped.
+ */
 VMM_HOT bool vmm_reserved(u64 va)
 {
-	if (va >= VM_GPA_WINDOW && va < VM_MODULE_END)
+	if (va >= KERNEL_RANGE_START && va < GUEST_KERNEL_HALF)
 		return true;
-	if (va >= VMM_BASE && va < VMM_END)
+	if (va >= VMM_NEAR_BASE && va < VMM_NEAR_END)
 		return true;
 	return vm.alias_mapped && va >= VMM_ALIAS_BASE &&
-	       va < VMM_ALIAS_BASE + (VMM_END - VMM_BASE);
+	       va < VMM_ALIAS_BASE + (VMM_NEAR_END - VMM_NEAR_BASE);
 }
 
 #define FAULT_AROUND 16 /* pages, a power of two <= 512 */
@@ -275,8 +280,8 @@ static VMM_HOT void flush_own_user_half(void)
 		return;
 	}
 	unmap_range(SLOT_SELF_TASK, 0, VMM_ALIAS_BASE);
-	unmap_range(SLOT_SELF_TASK, VMM_ALIAS_BASE + (VMM_END - VMM_BASE),
-		    USER_END);
+	unmap_range(SLOT_SELF_TASK,
+		    VMM_ALIAS_BASE + (VMM_NEAR_END - VMM_NEAR_BASE), USER_END);
 }
 
 /*
@@ -305,9 +310,8 @@ void softtlb_flush_all(bool include_global)
 	if (!include_global)
 		return;
 	gpt_forget_all();
-	unmap_range(SLOT_SELF_TASK, GUEST_KERNEL_HALF, VM_GPA_WINDOW);
-	unmap_range(SLOT_SELF_TASK, VM_MODULE_END, VMM_BASE);
-	unmap_range(SLOT_SELF_TASK, VMM_END, TOP_PAGE);
+	unmap_range(SLOT_SELF_TASK, GUEST_KERNEL_HALF, VMM_NEAR_BASE);
+	unmap_range(SLOT_SELF_TASK, VMM_NEAR_END, TOP_PAGE);
 }
 
 VMM_HOT void softtlb_flush_page(u64 va)
@@ -327,5 +331,5 @@ void softtlb_drop_alias(void)
 {
 	vm.alias_mapped = false;
 	unmap_range(SLOT_SELF_TASK, VMM_ALIAS_BASE,
-		    VMM_ALIAS_BASE + (VMM_END - VMM_BASE));
+		    VMM_ALIAS_BASE + (VMM_NEAR_END - VMM_NEAR_BASE));
 }

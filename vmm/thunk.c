@@ -1,6 +1,7 @@
 /*
  * The thunks that rewritten sites jump to (rewrite.c): one per site, in
- * the VMM's RWX .thunks area, within rel32 reach of the guest's text.
+ * the near window's RWX thunk area (near.h), within rel32 reach of the
+ * guest's text. Everything a thunk touches is in that window too.
  *
  * Most thunks enter the VMM: "movl $i, site_index; jmp vmm_site_entry",
  * and site.c emulates site i's instruction. The two hottest kinds get a
@@ -39,8 +40,7 @@
  */
 #include "vmm.h"
 
-extern u8 thunk_area[];
-extern u64 site_index;
+_Static_assert(THUNK_SIZE *MAX_SITES == NEAR_THUNKS_SIZE, "near.h");
 
 struct code {
 	u8 *p;
@@ -76,10 +76,10 @@ static void rel(struct code *c, u64 target, unsigned tail)
 static void entering(struct code *c, u64 index)
 {
 	B(c, 0xc7, 0x05); /* movl $index, site_index(%rip) */
-	rel(c, (u64)&site_index, 4);
+	rel(c, (u64)&vmm_near->site_index, 4);
 	put32(c, (u32)index);
 	B(c, 0xe9); /* jmp vmm_site_entry */
-	rel(c, (u64)vmm_site_entry, 0);
+	rel(c, NEAR_SITE_ENTRY, 0);
 }
 
 static void fast_pushf(struct code *c, u64 vif, u64 end)
@@ -132,10 +132,10 @@ static void load_reg(struct code *c, u64 from, unsigned reg, unsigned size)
 
 static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
 {
-	VMM_HOT_DATA static u64 scratch;
+	u64 scratch = (u64)&vmm_near->swapgs_scratch;
 
 	B(c, 0x48, 0x89, 0x05); /* mov %rax, scratch */
-	rel(c, (u64)&scratch, 0);
+	rel(c, scratch, 0);
 	B(c, 0x48, 0x8b, 0x05); /* mov kernel_gs_base, %rax */
 	rel(c, (u64)&v->kernel_gs_base, 0);
 	B(c, 0x48, 0x87, 0x05); /* xchg %rax, gs_base */
@@ -146,7 +146,7 @@ static void fast_swapgs(struct code *c, struct vcpu *v, u64 end)
 	rel(c, (u64)&v->gs_base, 0);
 	B(c, 0xf3, 0x48, 0x0f, 0xae, 0xd8); /* wrgsbase %rax */
 	B(c, 0x48, 0x8b, 0x05);		    /* mov scratch, %rax */
-	rel(c, (u64)&scratch, 0);
+	rel(c, scratch, 0);
 	B(c, 0xe9);
 	rel(c, end, 0);
 }
@@ -171,8 +171,8 @@ u64 thunk_build(const struct site *s, u64 index)
 	struct vcpu *v = vcpu_current();
 	struct vcpu_state *st = v->state;
 	struct code c = {
-		.p = thunk_area + index * THUNK_SIZE,
-		.va = (u64)thunk_area + index * THUNK_SIZE,
+		.p = (u8 *)NEAR_THUNKS + index * THUNK_SIZE,
+		.va = NEAR_THUNKS + index * THUNK_SIZE,
 	};
 	u64 end = s->va + s->len;
 	bool plain = s->fused.kind != INSN_NONE;

@@ -17,11 +17,14 @@
  */
 #include "vmm.h"
 
+/* The VMM's code, or the site entry in the near window or its alias. */
 static VMM_HOT bool in_vmm_text(u64 rip)
 {
-	u64 a = rip >= VMM_BASE ? rip : rip + VMM_ALIAS_OFFSET;
+	u64 near = rip >= VMM_NEAR_BASE ? rip : rip + VMM_ALIAS_OFFSET;
 
-	return a >= (u64)vmm_text_start && a < (u64)vmm_text_end;
+	if (rip >= (u64)vmm_text_start && rip < (u64)vmm_text_end)
+		return true;
+	return near >= NEAR_SITE_ENTRY && near < NEAR_THUNKS;
 }
 
 static VMM_HOT bool has_error_code(unsigned vector)

@@ -160,7 +160,8 @@ static VMM_HOT enum verdict still_valid(struct region *r, unsigned *next,
 static u64 gone_va[LOG_PAGES];
 static unsigned read_only[LOG_PAGES]; /* indices into the kept log */
 
-static VMM_HOT void revalidate(unsigned i)
+/* Not inlined: uspace_task()'s common case then needs no stack frame. */
+static VMM_HOT __attribute__((noinline)) void revalidate(unsigned i)
 {
 	struct user_task *t = &tasks[i];
 	unsigned kept = 0, gone = 0, next = 0, last = 0, downgraded = 0;

@@ -13,12 +13,17 @@
 #define MAP_MAX_PAGES	512		/* per SYS_MAP/SYS_UNMAP call */
 
 /*
- * The kernel owns 0xffff800000000000-0xffff87ffffffffff; everything else
+ * The kernel owns 0xffff800000000000-0xffff877fffffffff; everything else
  * of the 48-bit space (lower half and the rest of the upper half) is
- * available to tasks.
+ * available to tasks. The last 512 GiB of the range Linux leaves to
+ * hypervisors, HYPERVISOR_SLOT_START up to its end, is ordinary task
+ * memory: a VM's in-place VMM lives there, where the guest kernel never
+ * maps anything (docs/vmm.md).
  */
 #define KERNEL_RANGE_START	0xffff800000000000ul
-#define KERNEL_RANGE_END	0xffff880000000000ul
+#define KERNEL_RANGE_END	0xffff878000000000ul
+#define HYPERVISOR_SLOT_START	0xffff878000000000ul
+#define HYPERVISOR_SLOT_END	0xffff880000000000ul
 
 /*
  * The root task's physical window: physical address P is reachable at

@@ -8,11 +8,13 @@ The components of a VM live at disjoint addresses (SPEC 5 and 6), so an
 address says who ran:
 
   user         guest user code                below 0x0000800000000000
-  microkernel  the microkernel                0xffff800000000000 ..
-  vmm          the in-place VMM               VMM_BASE .. VMM_END (vm_boot.h)
+  microkernel  the microkernel                KERNEL_RANGE (abi/map.h)
+  vmm          the in-place VMM               the hypervisor slot after it,
+                                              and the near window
+                                              (VMM_NEAR_BASE, vm_boot.h)
   guest        the guest kernel               the rest of the upper half
-(the VMM's early-boot alias, used before the guest's own page tables,
-counts as guest).
+(the near window's early-boot alias, used before the guest's own page
+tables, counts as guest).
 
 A profile taken with the plugin's pages=on also holds, per segment, the
 address-space switches and the pages touched after each one (QEMU TLB
@@ -32,8 +34,9 @@ import subprocess
 import sys
 
 USER_END = 0x0000800000000000
-MICROKERNEL = (0xffff800000000000, 0xffff880000000000)
-VMM = (0xffffffffff000000, 0xffffffffff200000)  # VMM_BASE, VMM_END
+MICROKERNEL = (0xffff800000000000, 0xffff878000000000)  # KERNEL_RANGE_*
+VMM = ((0xffff878000000000, 0xffff880000000000),  # HYPERVISOR_SLOT_*
+       (0xffffffffff000000, 0xffffffffff200000))  # VMM_NEAR_BASE, _END
 COMPONENTS = ("user", "guest", "vmm", "microkernel")
 
 
@@ -81,7 +84,7 @@ def component(vaddr):
         return "user"
     if MICROKERNEL[0] <= vaddr < MICROKERNEL[1]:
         return "microkernel"
-    if VMM[0] <= vaddr < VMM[1]:
+    if any(lo <= vaddr < hi for lo, hi in VMM):
         return "vmm"
     return "guest"
 

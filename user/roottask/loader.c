@@ -15,7 +15,7 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) ||
 	    eh->machine != ELF_MACHINE_X86_64)
 		return -1;
-	for (unsigned i = 0; i < eh->phnum && c->nr_seg < MAX_SEGMENTS; i++) {
+	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph =
 			(const void *)(img + eh->phoff + i * eh->phentsize);
 		struct segment *s = &c->seg[c->nr_seg];
@@ -23,6 +23,11 @@ static int load_segments(struct child *c, const u8 *img, u64 size, u64 *entry)
 
 		if (ph->type != ELF_PT_LOAD)
 			continue;
+		if (c->nr_seg == MAX_SEGMENTS) {
+			printf("root: %s: more than %u loadable segments\n",
+			       c->name, MAX_SEGMENTS);
+			return -1;
+		}
 		start = ph->vaddr & ~(PAGE_SIZE - 1);
 		end = ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE);
 		s->vaddr = start;

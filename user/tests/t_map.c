@@ -24,7 +24,7 @@ int main(void)
 	struct ipc_msg m;
 	u64 *p = heap_alloc(PAGE_SIZE), *q = heap_alloc(PAGE_SIZE);
 	u64 st = 0, st2 = 0, v1, v2;
-	long e1, e2, e3, e4;
+	long e1, e2, e3, e4, e5;
 	bool ok;
 
 	spawn_task(&b, child_cmd_loop, 0, 256 << 10, 0xb);
@@ -115,12 +115,30 @@ int main(void)
 	e2 = child_cmd(&c, CMD_READ, 0xffffffff80000000ul, 0, 0, 0, &m);
 	v1 = m.w[0];
 	e3 = sys_map(c.task, (u64)p, 0xffff880000000000ul, 1, MAP_R);
-	e4 = sys_map(c.task, (u64)p, 0xffff87fffffff000ul, 1, MAP_R);
+	e4 = sys_map(c.task, (u64)p, KERNEL_RANGE_END - PAGE_SIZE, 1, MAP_R);
+	e5 = sys_map(c.task, (u64)p, KERNEL_RANGE_START, 1, MAP_R);
 	t_result(
 		"map.upper_half",
-		!e1 && !e2 && v1 == 0xc0ffee && !e3 && e4 == -E_INVAL,
-		"map at 0xffffffff80000000 works (read %lx), kernel range refused (%ld)",
-		v1, e4);
+		!e1 && !e2 && v1 == 0xc0ffee && !e3 && e4 == -E_INVAL &&
+			e5 == -E_INVAL,
+		"map at 0xffffffff80000000 works (read %lx), the kernel range's "
+		"last and first pages refused (%ld, %ld)",
+		v1, e4, e5);
+
+	/* the hypervisor slot (abi/map.h) is the task's: a VMM lives there */
+	e1 = sys_map(c.task, (u64)p, HYPERVISOR_SLOT_START, 1, MAP_R);
+	e2 = child_cmd(&c, CMD_READ, HYPERVISOR_SLOT_START, 0, 0, 0, &m);
+	v1 = m.w[0];
+	ok = done(&m, e2) && v1 == 0xc0ffee;
+	e3 = sys_map(c.task, (u64)p, HYPERVISOR_SLOT_END - PAGE_SIZE, 1, MAP_R);
+	e4 = sys_task_unmap(c.task, HYPERVISOR_SLOT_START, HYPERVISOR_SLOT_END);
+	e5 = child_cmd(&c, CMD_READ, HYPERVISOR_SLOT_START, 0, 0, 0, &m);
+	ok &= !e1 && !e3 && !e4 && faulted_at(&m, e5, HYPERVISOR_SLOT_START);
+	child_restart();
+	t_result("map.hypervisor_slot", ok,
+		 "a task maps, reads (%lx) and unmaps pages at both ends of "
+		 "%lx-%lx, the slot SPEC 5's range leaves to VMMs",
+		 v1, HYPERVISOR_SLOT_START, HYPERVISOR_SLOT_END);
 
 	/* task_unmap: one call clears a whole range of another task */
 	e1 = sys_map(c.task, (u64)p, 0x7ff000000000ul, 1, MAP_R);

@@ -21,10 +21,18 @@
  *
  * One vCPU for now (SPEC 3.6: SMP later). Per-vCPU state lives in struct
  * vcpu and is reached through vcpu_current(), never a bare global, so a
- * second vCPU is a second struct and a per-vCPU mapping, not a rewrite.
+ * second vCPU is a second struct and a per-vCPU mapping of the near
+ * window's data page (near.h), not a rewrite.
  */
 #ifndef VMM_H
 #define VMM_H
+
+/*
+ * One static position-independent image (mk/vmm.mk): every symbol is its
+ * own, so even the address of an extern function is taken rip-relative,
+ * not through a GOT the linker could not resolve up here.
+ */
+#pragma GCC visibility push(hidden)
 
 #include <lib.h>
 #include <sys.h>
@@ -195,8 +203,15 @@ struct vm {
 	bool user_task_ready;
 };
 
+#include "near.h"
+
+/* The vCPU this code runs for: the one of the near window's data page. */
+static inline struct vcpu *vcpu_current(void)
+{
+	return &vmm_near->vcpu0;
+}
+
 extern struct vm vm;
-struct vcpu *vcpu_current(void);
 
 /* Counters for the benchmark report (SPEC 6). */
 enum counter {
@@ -239,16 +254,14 @@ long loader_load(struct vcpu *v, struct vcpu_regs *r);
 void noreturn vmm_fatal(const char *fmt, ...);
 void noreturn vmm_stop(long status, const char *why);
 
-/* entry.S */
-extern struct vcpu_regs site_regs;
+/* entry.S (vmm_site_entry is at NEAR_SITE_ENTRY, near.h) */
 void vmm_upcall_entry(void);
-void vmm_site_entry(void);
 void noreturn vmm_start_stack(void (*fn)(void), u64 sp);
 void noreturn vmm_jump(const struct vcpu_regs *r);
 extern char vmm_text_start[], vmm_text_end[];
 
 /* guest_mem.c: guest virtual and physical memory */
-#define GUEST_KERNEL_HALF 0xffff880000000000ul /* after the microkernel */
+#define GUEST_KERNEL_HALF HYPERVISOR_SLOT_END /* after the hypervisor range */
 static inline void *gpa_ptr(u64 gpa)
 {
 	return (void *)(VM_GPA_WINDOW + gpa);
@@ -385,5 +398,7 @@ static inline u64 rdtsc(void)
 void timer_start(void);
 void timer_kick(void);
 u64 tsc_hz(void);
+
+#pragma GCC visibility pop
 
 #endif

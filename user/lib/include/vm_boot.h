@@ -4,33 +4,47 @@
  * task, and the page that describes them. Shared by user/roottask/vm.c
  * and vmm/.
  *
- * The addresses are holes of Linux's x86-64 4-level layout
- * (Documentation/x86/x86_64/mm.rst), so the guest kernel's own mappings
- * never collide with the VMM's: the guest-physical window and the boot
- * modules live in the unused hole at 0xfffffc0000000000 (2 TiB), the VMM
+ * Everything the VMM owns sits in the hypervisor slot (abi/map.h), the
+ * part of the range Linux x86-64 leaves to hypervisors
+ * (Documentation/x86/x86_64/mm.rst) that the microkernel leaves to tasks,
+ * so the guest kernel keeps its native layout and never maps over it:
+ * the VMM's image, the page that describes the VM, the boot modules and
+ * the window onto the guest's physical memory.
+ *
+ * Except for the near window: a rewritten site reaches its thunk with a
+ * rel32 jump, and an inline cli stores the virtual interrupt flag with a
+ * rip-relative move, so the thunks, the site entry and the data they
+ * touch must lie within 2 GiB of the guest's text and modules. They sit
  * in the 2 MiB gap between the module area (ends 0xffffffffff000000) and
  * the fixmap (whose early_ioremap slots start at 0xffffffffff200000),
- * within a rel32 jump of kernel text and modules.
+ * the one hole Linux leaves up there. vmm/include/near.h has its layout.
  */
 #ifndef VM_BOOT_H
 #define VM_BOOT_H
 
-#define VM_GPA_WINDOW 0xfffffc0000000000ul /* guest physical 0 */
+#include <abi/map.h>
+
+#define VMM_BASE HYPERVISOR_SLOT_START /* the VMM image */
+#define VMM_END (VMM_BASE + (1ul << 30))
+#define VM_BOOT_INFO VMM_END			 /* struct vm_boot_info */
+#define VM_CONSOLE_RING (VM_BOOT_INFO + 0x1000)	 /* VM 0: input */
+#define VM_MODULE_BASE (VM_BOOT_INFO + 0x100000) /* module images */
+#define VM_MODULE_END (VMM_BASE + (64ul << 30))
+#define VM_GPA_WINDOW VM_MODULE_END /* guest physical 0 */
 #define VM_GPA_MAX (64ul << 30)
-#define VM_BOOT_INFO 0xfffffd0000000000ul    /* struct vm_boot_info */
-#define VM_CONSOLE_RING 0xfffffd0000001000ul /* VM 0: console input */
-#define VM_MODULE_BASE 0xfffffd0000100000ul  /* module images */
-#define VM_MODULE_END 0xfffffd8000000000ul
-#define VMM_BASE 0xffffffffff000000ul /* the VMM image */
-#define VMM_END 0xffffffffff200000ul  /* fixmap's btmaps below */
+#define VMM_OWN_END (VM_GPA_WINDOW + VM_GPA_MAX) /* <= HYPERVISOR_SLOT_END */
+
+#define VMM_NEAR_BASE 0xffffffffff000000ul /* the near window */
+#define VMM_NEAR_END 0xffffffffff200000ul  /* fixmap's btmaps above */
 /*
  * Early boot runs identity mapped (startup_64 until its jump to the
- * kernel map), so a rel32 call written for kernel address V executes at
+ * kernel map), so a rel32 jump written for kernel address V executes at
  * V - __START_KERNEL_map and lands __START_KERNEL_map below its target:
- * the VMM is mapped there too until the guest runs at kernel addresses.
+ * the near window is mapped there too until the guest runs at kernel
+ * addresses.
  */
 #define VMM_ALIAS_OFFSET 0xffffffff80000000ul
-#define VMM_ALIAS_BASE (VMM_BASE - VMM_ALIAS_OFFSET)
+#define VMM_ALIAS_BASE (VMM_NEAR_BASE - VMM_ALIAS_OFFSET)
 
 #define VM_MAX_MODULES 4
 #define VM_BOOT_MAGIC 0x564d424f4f54ul
