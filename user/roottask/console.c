@@ -1,12 +1,19 @@
 /*
- * Console input for VM 0. The microkernel owns the serial line's output
- * (polled, interrupts off); the root task, which holds every port and
- * interrupt line at boot, takes its input: it turns on the UART's
+ * Console input for the VMs. The microkernel owns the serial line's
+ * output (polled, interrupts off); the root task, which holds every port
+ * and interrupt line at boot, takes its input: it turns on the UART's
  * receive interrupt (ISA IRQ 4), drains the received bytes on each
- * interrupt message into a ring page it shares with VM 0's VMM
- * (struct vm_console_ring, user/lib/include/vm_boot.h) and raises the
- * vCPU's pending bit VM_CONSOLE_IRQ_BIT. The VMM feeds them to its
- * virtual 16550 (vmm/dev/uart.c). Other VMs get no input.
+ * interrupt message into the ring page it shares with the VM that has
+ * the input focus (struct vm_console_ring, user/lib/include/vm_boot.h)
+ * and raises that vCPU's pending bit VM_CONSOLE_IRQ_BIT. The VMM feeds
+ * them to its virtual 16550 (vmm/dev/uart.c).
+ *
+ * VM 0 has the focus first. Typing the escape byte (Ctrl-], as in telnet)
+ * and then a VM's number moves it there; the escape byte twice sends one
+ * escape byte; after any other byte both go to the VM with the focus.
+ * Every VM has its own ring, so what one VM has not read yet stays its
+ * own when the focus moves. Lines from VM n > 0 carry a "vmn| " prefix
+ * (vmm/main.c), so the output tells the VMs apart.
  */
 #include "root.h"
 #include <portio.h>
@@ -23,66 +30,144 @@
  * pass for the interrupt. */
 #define CONSOLE_BADGE (1ul << 32 | CONSOLE_IRQ)
 #define ROOT_SLOT_CONSOLE_IRQ 120
+#define ESCAPE 0x1d	/* Ctrl-] */
+#define MAX_CONSOLES 10 /* one digit names a VM */
 
-static struct vm_console_ring *ring; /* root-window address */
-static u64 vcpu_thread;		     /* our slot for VM 0's vCPU */
+struct console {
+	struct vm_console_ring *ring; /* root-window address */
+	u64 vcpu_thread;	      /* our slot for the VM's vCPU */
+	bool signal;		      /* bytes added since the last wake-up */
+};
 
-/* Received bytes into the ring; true if there were any. */
+static struct console consoles[MAX_CONSOLES]; /* by VM number */
+static unsigned nr_consoles, focus;
+static bool escaped; /* the last byte was ESCAPE */
+
+static void put(struct console *c, u8 byte)
+{
+	struct vm_console_ring *r = c->ring;
+	unsigned head;
+
+	if (!r)
+		return; /* that VM did not start */
+	head = r->head;
+	if (head - r->tail >= VM_CONSOLE_RING_SIZE)
+		return; /* full: dropped */
+	r->buf[head % VM_CONSOLE_RING_SIZE] = byte;
+	asm volatile("" ::: "memory"); /* byte before index */
+	r->head = head + 1;
+	c->signal = true;
+}
+
+/* One byte typed: for the VM with the focus, or a focus switch. */
+static void input(u8 byte)
+{
+	unsigned to = byte - '0';
+
+	if (!escaped && byte == ESCAPE) {
+		escaped = true;
+		return;
+	}
+	if (escaped) {
+		escaped = false;
+		if (to < nr_consoles && consoles[to].ring) {
+			focus = to;
+			printf("root: console input goes to VM %u\n", focus);
+			return;
+		}
+		if (byte != ESCAPE)
+			put(&consoles[focus], ESCAPE);
+	}
+	put(&consoles[focus], byte);
+}
+
+/* Received bytes into the rings; true if there were any. */
 static bool drain(void)
 {
 	bool any = false;
 
 	while (inb(COM1 + UART_LSR) & LSR_DR) {
-		u8 c = inb(COM1 + UART_RBR);
-		unsigned head = ring->head;
-
 		any = true;
-		if (head - ring->tail >= VM_CONSOLE_RING_SIZE)
-			continue; /* full: dropped */
-		ring->buf[head % VM_CONSOLE_RING_SIZE] = c;
-		asm volatile("" ::: "memory"); /* byte before index */
-		ring->head = head + 1;
+		input(inb(COM1 + UART_RBR));
 	}
 	return any;
 }
 
-/* VM 0 (task slot `task`, vCPU thread slot `thread`) gets the input. */
-long console_give(u64 task, u64 thread, struct vm_boot_info *info)
+/* Wake the vCPUs that got bytes. */
+static void signal_vcpus(void)
+{
+	for (unsigned i = 0; i < nr_consoles; i++) {
+		if (consoles[i].signal)
+			sys_vcpu_signal(consoles[i].vcpu_thread,
+					VM_CONSOLE_IRQ_BIT);
+		consoles[i].signal = false;
+	}
+}
+
+/* The first console: take the serial line's input. */
+static long console_attach(void)
 {
 	long err;
 
-	ring = (struct vm_console_ring *)frame_alloc();
-	if (!ring)
-		return -E_NOMEM;
-	err = sys_map(task, (u64)ring, VM_CONSOLE_RING, 1, MAP_R | MAP_W) ?:
-		      sys_ioport_grant(SLOT_ROOT_IOPORT, SLOT_SELF_TASK, COM1, 8) ?:
+	err = sys_ioport_grant(SLOT_ROOT_IOPORT, SLOT_SELF_TASK, COM1, 8) ?:
 		      sys_cap_copy(SLOT_ROOT_IRQ + CONSOLE_IRQ, SLOT_SELF_TASK, ROOT_SLOT_CONSOLE_IRQ, CR_CONTROL, CONSOLE_BADGE) ?:
 		      sys_irq_control(ROOT_SLOT_CONSOLE_IRQ, IRQ_ATTACH,
 				      SLOT_SELF_THREAD);
 	if (err)
 		return err;
-	vcpu_thread = thread;
-	info->console_ring = VM_CONSOLE_RING;
-	drain(); /* whatever came before */
+	drain(); /* whatever came before, for VM 0 */
 	outb(COM1 + UART_IER, IER_RDI);
+	return 0;
+}
+
+/*
+ * The VM numbered info->vm_index (task slot `task`, vCPU thread slot
+ * `thread`) gets a console ring. VMs past the tenth get none.
+ */
+long console_give(u64 task, u64 thread, struct vm_boot_info *info)
+{
+	struct console *c;
+	unsigned given = 0;
+	long err;
+
+	if (info->vm_index >= MAX_CONSOLES)
+		return 0;
+	c = &consoles[info->vm_index];
+	c->ring = (struct vm_console_ring *)frame_alloc();
+	if (!c->ring)
+		return -E_NOMEM;
+	err = sys_map(task, (u64)c->ring, VM_CONSOLE_RING, 1, MAP_R | MAP_W);
+	if (err) {
+		c->ring = NULL;
+		return err;
+	}
+	c->vcpu_thread = thread;
+	info->console_ring = VM_CONSOLE_RING;
+	if (info->vm_index >= nr_consoles)
+		nr_consoles = info->vm_index + 1;
+	for (unsigned i = 0; i < nr_consoles; i++)
+		given += consoles[i].ring != NULL;
+	if (given == 1)
+		return console_attach();
+	if (given == 2)
+		printf("root: console input goes to VM %u; Ctrl-] and a VM's number move it\n",
+		       focus);
 	return 0;
 }
 
 /*
  * An interrupt message for the console? Drain, acknowledge, drain again
  * (a byte that came between would leave the edge-triggered line high with
- * no new edge), and wake the vCPU.
+ * no new edge), and wake the vCPUs that got input.
  */
 bool console_irq(u64 badge, const struct ipc_msg *m)
 {
-	bool any;
-
-	if (!ring || badge != CONSOLE_BADGE || TAG_LABEL(m->tag) != LABEL_IRQ)
+	if (!nr_consoles || badge != CONSOLE_BADGE ||
+	    TAG_LABEL(m->tag) != LABEL_IRQ)
 		return false;
-	any = drain();
+	drain();
 	sys_irq_control(ROOT_SLOT_CONSOLE_IRQ, IRQ_ACK, 0);
-	any |= drain();
-	if (any)
-		sys_vcpu_signal(vcpu_thread, VM_CONSOLE_IRQ_BIT);
+	drain();
+	signal_vcpus();
 	return true;
 }

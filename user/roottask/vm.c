@@ -5,8 +5,8 @@
  * loads the VMM like any task but with a larger kernel-memory quota,
  * gives it the guest's RAM at VM_GPA_WINDOW, the three modules read-only
  * from VM_MODULE_BASE, and the page that describes them at VM_BOOT_INFO
- * (user/lib/include/vm_boot.h); VM 0 also gets the console's input
- * (console.c). The VMM reaches nothing else.
+ * (user/lib/include/vm_boot.h), and a ring for the console's input, which
+ * goes to one VM at a time (console.c). The VMM reaches nothing else.
  */
 #include "root.h"
 #include <vm_boot.h>
@@ -95,7 +95,7 @@ int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left)
 	err = give_ram(task);
 	if (!err)
 		err = give_modules(task, m + 1, info);
-	if (!err && info->vm_index == 0)
+	if (!err)
 		err = console_give(task, ROOT_SLOT_CHILD_THREAD(idx), info);
 	if (!err)
 		err = sys_map(task, (u64)info, VM_BOOT_INFO, 1, MAP_R);

@@ -4,8 +4,9 @@
  * it with interrupts. Transmission is instant: a written byte goes to a
  * line buffer printed on the microkernel console at each newline, and
  * the transmitter-empty interrupt is raised again at once. Reception:
- * VM 0's root task puts the machine's console input into a shared ring
- * (user/lib/include/vm_boot.h) and raises VM_CONSOLE_IRQ_BIT; uart_poll()
+ * the root task puts the machine's console input, while this VM has the
+ * input focus, into a shared ring (user/lib/include/vm_boot.h,
+ * user/roottask/console.c) and raises VM_CONSOLE_IRQ_BIT; uart_poll()
  * moves it into a receive FIFO (when that bit was raised, and again when
  * the guest has emptied the FIFO), and the received-data interrupt (IER bit
  * 0) takes priority over the transmitter's in IIR, as on the chip.

@@ -27,7 +27,7 @@
 #define VMM_BASE HYPERVISOR_SLOT_START /* the VMM image */
 #define VMM_END (VMM_BASE + (1ul << 30))
 #define VM_BOOT_INFO VMM_END			 /* struct vm_boot_info */
-#define VM_CONSOLE_RING (VM_BOOT_INFO + 0x1000)	 /* VM 0: input */
+#define VM_CONSOLE_RING (VM_BOOT_INFO + 0x1000)	 /* console input */
 #define VM_MODULE_BASE (VM_BOOT_INFO + 0x100000) /* module images */
 #define VM_MODULE_END (VMM_BASE + (64ul << 30))
 #define VM_GPA_WINDOW VM_MODULE_END /* guest physical 0 */
@@ -69,10 +69,10 @@ struct vm_boot_info {
 };
 
 /*
- * Console input (VM 0 only): the root task reads the machine's serial
- * line, appends the bytes at head and raises the vCPU's pending bit
- * VM_CONSOLE_IRQ_BIT; the VMM takes them from tail into its UART. One
- * writer per index; a full ring drops input.
+ * Console input: the root task reads the machine's serial line, appends
+ * the bytes at head of the ring of the VM with the input focus and raises
+ * that vCPU's pending bit VM_CONSOLE_IRQ_BIT; the VMM takes them from tail
+ * into its UART. One writer per index; a full ring drops input.
  */
 #define VM_CONSOLE_RING_SIZE 2048
 #define VM_CONSOLE_IRQ_BIT 2
