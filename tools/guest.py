@@ -93,13 +93,14 @@ def vm_modules(guests):
     return ["-kernel", mk, "-initrd", ",".join(mods)]
 
 
-def vm_args(kernel, initrd, work, append=""):
-    """QEMU arguments (after tools/qemu.py's base) of a boot as a VM on the
-    microkernel: the same vmlinux and initramfs as native_args."""
+def vm_args(kernel, initrd, work, append="", count=1):
+    """QEMU arguments (after tools/qemu.py's base) of a boot as COUNT VMs
+    on the microkernel, each with the same vmlinux and initramfs as
+    native_args."""
     cmdline = os.path.join(work, "cmdline.txt")
     with open(cmdline, "w") as f:
         f.write(" ".join(x for x in (APPEND, VM_APPEND, append) if x) + "\n")
-    return vm_modules([(kernel, initrd, cmdline)])
+    return vm_modules([(kernel, initrd, cmdline)] * count)
 
 
 def net_args(netdev_opts=""):
