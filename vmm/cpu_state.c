@@ -30,6 +30,7 @@
 #define MSR_SYSENTER_ESP 0x00000175
 #define MSR_SYSENTER_EIP 0x00000176
 #define MSR_MISC_ENABLE 0x000001a0
+#define MSR_K8_INT_PENDING_MSG 0xc0010055 /* AMD: C1E state */
 
 void cpu_state_reset(struct vcpu *v)
 {
@@ -157,6 +158,9 @@ VMM_WARM bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 		return true; /* fast strings */
 	case MSR_TSC:
 		*val = rdtsc();
+		return true;
+	case MSR_K8_INT_PENDING_MSG: /* Linux's AMD erratum 400 check */
+		*val = 0;	     /* C1E off */
 		return true;
 	}
 	return false; /* #GP, as for an MSR the CPU does not have */
@@ -310,6 +314,9 @@ void cpu_cpuid(struct vcpu *v, struct vcpu_regs *r)
 	if (leaf == 1) {
 		c &= ~(1u << 27); /* OSXSAVE: the guest's CR4, not ours */
 		c |= 1u << 17;	  /* PCID: uspace.c, whatever the host has */
+		c |= 1u << 31;	  /* a hypervisor is present: no PMU, no
+				   * microcode loading (leaves 0x4000000x
+				   * are empty: no paravirtual interface) */
 		if (v->cr4 & CR4_OSXSAVE)
 			c |= 1u << 27;
 		if (!(cpu_host_xcr0() & 4)) /* AVX state not switched */

@@ -64,6 +64,7 @@ void uart_init(void);
 void rtc_init(void);
 void pci_init(void);
 void board_init(void);
+void acpi_init(void);
 void vmmctl_init(void);
 
 void devices_init(void)
@@ -74,5 +75,6 @@ void devices_init(void)
 	rtc_init();    /* MC146818 CMOS clock */
 	pci_init();    /* configuration space: a host bridge, nothing else */
 	board_init();  /* port 0x80, the resets */
+	acpi_init();   /* the power-management registers: power-off */
 	vmmctl_init(); /* the guest's requests (module sites) */
 }

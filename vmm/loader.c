@@ -126,6 +126,7 @@ static void boot_params(const struct vm_module *initrd,
 	e820_add(&n, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
 	e820_add(&n, 0x100000, vm.ram_size - 0x100000, E820_RAM);
 	put(ZERO_PAGE + 0x1e8, 1, n);		    /* e820_entries */
+	put(ZERO_PAGE + 0x070, 8, acpi_build());    /* acpi_rsdp_addr */
 	put(ZERO_PAGE + 0x1fe, 2, 0xaa55);	    /* boot_flag */
 	put(ZERO_PAGE + 0x202, 4, 0x53726448);	    /* "HdrS" */
 	put(ZERO_PAGE + 0x206, 2, 0x020f);	    /* version */

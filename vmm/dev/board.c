@@ -2,8 +2,8 @@
  * The rest of the PC board the guest pokes: the POST port 0x80 (Linux's
  * I/O delay), and the three ways a PC resets: the keyboard controller's
  * pulse (0xfe to port 0x64), the reset control register at 0xcf9 and the
- * fast reset bit of port 0x92. A reset ends the VM: there is no ACPI to
- * power off with, so the guest's init reboots instead (guest/initramfs).
+ * fast reset bit of port 0x92. A reset ends the VM, as a power-off through
+ * ACPI does (acpi.c).
  */
 #include "vmm.h"
 

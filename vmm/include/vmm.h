@@ -373,6 +373,7 @@ void ioport_register(const struct ioport_handler *h);
 u32 ioport_read(u16 port, unsigned size);
 void ioport_write(u16 port, unsigned size, u32 val);
 void devices_init(void);
+u64 acpi_build(void); /* dev/acpi.c: the tables; the RSDP's address */
 void pic_raise(unsigned irq);
 bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);
