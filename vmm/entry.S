@@ -61,10 +61,10 @@ jump_rip:
 
 /*
  * The near window (near.h), within rel32 reach of the guest's text: a
- * page with struct near_data (this code knows two of its fields) and the
- * site entry, then the thunks.
+ * page with struct near_data (this code knows two of its fields), a page
+ * with the site entry, then the thunks.
  */
-	.section .near, "awx", @progbits
+	.section .near.data, "aw", @nobits
 	.globl vmm_near_page
 	.balign 4096
 vmm_near_page:
@@ -87,7 +87,7 @@ _start:
 	call vmm_main
 	ud2
 
-	.section .near, "awx", @progbits
+	.section .near.text, "ax"
 	.globl vmm_site_entry
 vmm_site_entry:
 	movq %rsp, site_regs+RSP(%rip)
