@@ -1,6 +1,7 @@
-"""Guest kernel modules (SPEC 6): the module helper and a test module full
-of sensitive instructions (guest/modules/), loaded into a guest Linux
-natively or as a VM. The same .ko files serve both.
+"""Guest kernel modules (SPEC 6): the module helper, a test module full
+of sensitive instructions and one whose code Linux rewrites while it runs
+(guest/modules/), loaded into a guest Linux natively or as a VM. The same
+.ko files serve both.
 
 In a VM the test module is first loaded without the helper: its sites are
 then not rewritten, the instructions that fault are trapped and emulated
@@ -17,12 +18,14 @@ from linux_guest import LinuxBoot
 
 SNAPSHOT = r"^vmm: counters@%s((?: \w+=\d+)+)\s*$"
 SUMMARY = r"sensitive_test: (\d+) of (\d+) checks passed"
+POKES = r"textpoke_test: (\d+) of (\d+) checks passed"
 
 
 def module_files(version):
     d = os.path.join(harness.BUILD, "guest", "modules", version)
     return [os.path.join(d, m + ".ko") for m in
-            ("afterburn_helper", "sensitive_test", "vmmctl_badreq")]
+            ("afterburn_helper", "sensitive_test", "vmmctl_badreq",
+             "textpoke_test")]
 
 
 def snapshot(console, label):
@@ -46,12 +49,16 @@ VM_CMD = (
     "insmod /modules/sensitive_test.ko || exit 13; "
     "rmmod sensitive_test || exit 14; "
     "echo '@vmm counters done'; "
-    "insmod /modules/vmmctl_badreq.ko || exit 15")
+    "insmod /modules/vmmctl_badreq.ko || exit 15; "
+    "echo '@vmm counters poke-before'; "
+    "insmod /modules/textpoke_test.ko || exit 16; "
+    "echo '@vmm counters poke-after'")
 
 NATIVE_CMD = (
     "insmod /modules/afterburn_helper.ko || exit 10; "
     "insmod /modules/sensitive_test.ko || exit 11; "
-    "rmmod sensitive_test || exit 12")
+    "rmmod sensitive_test || exit 12; "
+    "insmod /modules/textpoke_test.ko || exit 16")
 
 
 def verdict(test_id, ok, text, boot, reason):
@@ -76,13 +83,17 @@ def run_modules(mode, version):
                      vm=vm).boot()
     out = boot.console
     summaries = harness.findall(SUMMARY, out)
+    pokes = harness.find(POKES, out)
     if not vm:
         ok = boot.passed() and summaries == [("11", "11")] and \
-            harness.find(r"afterburn_helper: no in-place VMM here", out)
+            harness.find(r"afterburn_helper: no in-place VMM here", out) \
+            and pokes and pokes.group(1) == pokes.group(2)
         verdict(tid + "s", ok, "on bare hardware the helper stands aside "
-                "and the test module's %s checks pass" %
-                (summaries[0][1] if summaries else "?"), boot,
-                "%s; test module: %s" % (boot.why(), summaries))
+                "and the test modules' %s and %s checks pass" %
+                (summaries[0][1] if summaries else "?",
+                 pokes.group(2) if pokes else "?"), boot,
+                "%s; test modules: %s, %s" % (
+                    boot.why(), summaries, pokes.group(0) if pokes else None))
         return
     before, helper, done = (snapshot(out, s) for s in
                             ("no-helper", "helper", "done"))
@@ -109,6 +120,19 @@ def run_modules(mode, version):
             "0 instructions trapped" % (rewrote[0][0] if rewrote else "?"),
             boot, "%s; summaries %s, rewrote %s, module_sites %s, traps %s"
             % (boot.why(), summaries, rewrote, sites, traps))
+    before, after = snapshot(out, "poke-before"), snapshot(out, "poke-after")
+    flushes = delta(before, after, "tlb_flushes")
+    traps = delta(before, after, "trap_emulations")
+    verdict(tid + "-text-poke", boot.passed() and pokes and
+            pokes.group(1) == pokes.group(2) and traps == 0 and
+            flushes and flushes >= 16,
+            "Linux rewrote live module code 16 times (static_call_update: "
+            "text_poke_bp through its temporary address space, %s TLB "
+            "flushes), all %s calls went to the new target, 0 traps" % (
+                flushes, pokes.group(2) if pokes else "?"), boot,
+            "%s; %s; flushes %s, traps %s" % (
+                boot.why(), pokes.group(0) if pokes else "no summary",
+                flushes, traps))
     bad = harness.find(r"vmmctl_badreq: (\d+) of (\d+) malformed requests "
                        r"refused", out)
     logged = len(harness.findall(r"^vmm: module vmmctl_badreq: ", out))
