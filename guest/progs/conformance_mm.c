@@ -3,8 +3,9 @@
  * MAP_SHARED mapping kept coherent with read()/write() through msync,
  * mprotect with the resulting fault, copy-on-write isolation across fork in
  * both directions, SysV shared memory between two processes, and a file
- * truncated under another process's mapping. Under the VMM every one of
- * these exercises guest page-table updates and faults.
+ * truncated under another process's mapping, and accessed bits as
+ * /proc/self/smaps reports them after clear_refs. Under the VMM every one
+ * of these exercises guest page-table updates and faults.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -368,6 +369,71 @@ static int truncate_under_other(void)
 #define SPARSE_REGIONS 256
 #define REGION (2ul << 20)
 
+/* Referenced (accessed) kB of the mapping at addr, per /proc/self/smaps. */
+static long referenced_kb(const void *addr)
+{
+	char line[256], start[32];
+	long kb = -1;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (kb < 0 && fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
+			in = strncmp(line, start, strlen(start)) == 0;
+		else if (in && sscanf(line, "Referenced: %ld kB", &kb) != 1)
+			kb = -1;
+	}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Accessed bits as Linux's reclaim reads them: after clear_refs cleared
+ * them and a TLB flush, exactly the pages touched since count as
+ * referenced. clear_refs itself does not flush (a TLB may keep using a
+ * translation without setting the bit again, natively too), so an
+ * mprotect round trip does, leaving the bits as they were. A soft TLB
+ * that kept translations across the flush, or filled without setting
+ * the bit, would show fewer.
+ */
+static int accessed_bits(void)
+{
+	long ps = page_size(), all, none, some;
+	int n = 64, fd;
+	volatile char *p;
+
+	p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return check_fail_errno("mmap");
+	for (int i = 0; i < n; i++)
+		p[i * ps] = 1;
+	all = referenced_kb((const void *)p);
+	fd = open("/proc/self/clear_refs", O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return check_fail_errno("clear_refs");
+	close(fd);
+	if (mprotect((void *)p, n * ps, PROT_READ) < 0 ||
+	    mprotect((void *)p, n * ps, PROT_READ | PROT_WRITE) < 0)
+		return check_fail_errno("mprotect");
+	none = referenced_kb((const void *)p);
+	for (int i = 0; i < n; i += 4)
+		(void)p[i * ps];
+	some = referenced_kb((const void *)p);
+	if (all != n * ps / 1024 || none != 0 || some != n / 4 * ps / 1024)
+		return check_fail(
+			"referenced kB: %ld after writing all %d pages "
+			"(want %ld), %ld after clear_refs and a flush (want 0), "
+			"%ld after reading %d (want %ld)",
+			all, n, n * ps / 1024, none, some, n / 4,
+			n / 4 * ps / 1024);
+	munmap((void *)p, n * ps);
+	return 0;
+}
+
 static int sparse_regions(void)
 {
 	unsigned char *base;
@@ -400,5 +466,6 @@ const struct check mm_checks[] = {
 	{ "sysv_shm", sysv_shm },
 	{ "truncate_under_other", truncate_under_other },
 	{ "sparse_regions", sparse_regions },
+	{ "accessed_bits", accessed_bits },
 	{ NULL, NULL },
 };
