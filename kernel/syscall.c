@@ -19,8 +19,6 @@
 #include <abi/errno.h>
 #include <arch/cpu.h>
 
-#define DEBUG_WRITE_MAX 1024
-
 /* debug_write(buf, len): console output, len <= DEBUG_WRITE_MAX */
 static long sys_debug_write(struct frame *f)
 {

@@ -12,6 +12,7 @@
 #define ABI_SYSCALL_H
 
 #define SYS_DEBUG_WRITE		0	/* (buf, len) */
+#define DEBUG_WRITE_MAX		1024	/* bytes per debug_write */
 #define SYS_IPC			1	/* see ipc.h */
 #define SYS_TASK_CREATE		2	/* (slot, kmem_quota) */
 #define SYS_THREAD_CREATE	3	/* (task_cap, slot) */

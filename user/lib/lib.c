@@ -16,17 +16,20 @@ void console_set_prefix(const char *p)
 	memcpy(prefix, p, prefix_len);
 }
 
-/* One system call per write, so lines of several tasks do not mix. */
+/*
+ * One system call per write, so lines of several tasks do not mix; a
+ * write longer than the kernel takes at once is cut there.
+ */
 void console_write(const char *s, unsigned long n)
 {
-	char buf[sizeof(prefix) + 512];
+	char buf[DEBUG_WRITE_MAX];
 
+	if (n > sizeof(buf) - prefix_len)
+		n = sizeof(buf) - prefix_len;
 	if (!prefix_len) {
 		sys_debug_write(s, n);
 		return;
 	}
-	if (n > sizeof(buf) - prefix_len)
-		n = sizeof(buf) - prefix_len;
 	memcpy(buf, prefix, prefix_len);
 	memcpy(buf + prefix_len, s, n);
 	sys_debug_write(buf, prefix_len + n);
