@@ -40,7 +40,7 @@ struct console {
 };
 
 static struct console consoles[MAX_CONSOLES]; /* by VM number */
-static unsigned nr_consoles, focus;
+static unsigned nr_consoles, nr_given, focus;
 static bool escaped; /* the last byte was ESCAPE */
 
 static void put(struct console *c, u8 byte)
@@ -127,7 +127,6 @@ static long console_attach(void)
 long console_give(u64 task, u64 thread, struct vm_boot_info *info)
 {
 	struct console *c;
-	unsigned given = 0;
 	long err;
 
 	if (info->vm_index >= MAX_CONSOLES)
@@ -145,11 +144,9 @@ long console_give(u64 task, u64 thread, struct vm_boot_info *info)
 	info->console_ring = VM_CONSOLE_RING;
 	if (info->vm_index >= nr_consoles)
 		nr_consoles = info->vm_index + 1;
-	for (unsigned i = 0; i < nr_consoles; i++)
-		given += consoles[i].ring != NULL;
-	if (given == 1)
+	if (++nr_given == 1)
 		return console_attach();
-	if (given == 2)
+	if (nr_given == 2)
 		printf("root: console input goes to VM %u; Ctrl-] and a VM's number move it\n",
 		       focus);
 	return 0;

@@ -32,7 +32,6 @@
 #define VM_MODULE_END (VMM_BASE + (64ul << 30))
 #define VM_GPA_WINDOW VM_MODULE_END /* guest physical 0 */
 #define VM_GPA_MAX (64ul << 30)
-#define VMM_OWN_END (VM_GPA_WINDOW + VM_GPA_MAX) /* <= HYPERVISOR_SLOT_END */
 
 #define VMM_NEAR_BASE 0xffffffffff000000ul /* the near window */
 #define VMM_NEAR_END 0xffffffffff200000ul  /* fixmap's btmaps above */
