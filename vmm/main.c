@@ -25,6 +25,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"spaces_kept",	  "space_evictions",
 	"space_reclaims", "direct_resumes",
 	"revalidations",  "pages_kept",
+	"own_reclaims",
 };
 
 static bool isalnum_ascii(char c)

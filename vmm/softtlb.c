@@ -88,12 +88,22 @@ static VMM_HOT bool hot(u64 gpa)
 	return p < HOT_PAGES && (gpa_hot[p / 64] & (1ul << (p % 64)));
 }
 
+static void reclaim_own(void);
+
+/*
+ * A task whose kernel-memory quota is used up gets its soft-TLB entries
+ * taken back, as a full TLB evicts, and the map is tried once more: the
+ * page tables and mapping nodes of what it held return to its quota.
+ */
 static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	long err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 
-	if (err == -E_NOMEM && task != SLOT_SELF_TASK) {
-		uspace_reclaim(); /* its page tables go back to its quota */
+	if (err == -E_NOMEM) {
+		if (task == SLOT_SELF_TASK)
+			reclaim_own();
+		else
+			uspace_reclaim();
 		err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 	}
 	if (err)
@@ -300,6 +310,14 @@ VMM_HOT void softtlb_switch(u64 old_cr3, u64 new_cr3, bool flush)
 		uspace_switch(new_cr3 & PTE_ADDR, flush);
 }
 
+/* The guest kernel's half of the own task, global pages included. */
+static void flush_own_kernel_half(void)
+{
+	gpt_forget_all();
+	unmap_range(SLOT_SELF_TASK, GUEST_KERNEL_HALF, VMM_NEAR_BASE);
+	unmap_range(SLOT_SELF_TASK, VMM_NEAR_END, TOP_PAGE);
+}
+
 /* Every PCID's entries; include_global: the guest kernel's too. */
 void softtlb_flush_all(bool include_global)
 {
@@ -307,11 +325,21 @@ void softtlb_flush_all(bool include_global)
 	flush_own_user_half();
 	if (vm.user_task_ready)
 		uspace_flush_all();
-	if (!include_global)
-		return;
-	gpt_forget_all();
-	unmap_range(SLOT_SELF_TASK, GUEST_KERNEL_HALF, VMM_NEAR_BASE);
-	unmap_range(SLOT_SELF_TASK, VMM_NEAR_END, TOP_PAGE);
+	if (include_global)
+		flush_own_kernel_half();
+}
+
+/*
+ * The own task's quota is used up (by the guest kernel's mappings, which
+ * grow with every page and every 2 MiB of virtual space it touches, and
+ * whose page tables stay until a flush frees them): empty both halves.
+ * The VMM reaches guest memory only through its window, which stays.
+ */
+static void reclaim_own(void)
+{
+	counters[CNT_OWN_RECLAIMS]++;
+	flush_own_user_half();
+	flush_own_kernel_half();
 }
 
 VMM_HOT void softtlb_flush_page(u64 va)

@@ -1,8 +1,9 @@
 /*
  * File checks on the scratch directory (tmpfs or the initramfs' ramfs in the
  * guest): create/write/read, rename and unlink, readdir, ftruncate with
- * lseek and holes; and reads of /proc/self, which the guest's user space
- * (ps, glibc itself) relies on.
+ * lseek and holes; one writev and one readv whose buffers lie far apart;
+ * and reads of /proc/self, which the guest's user space (ps, glibc
+ * itself) relies on.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -11,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "conformance.h"
@@ -214,11 +217,69 @@ static int proc_self(void)
 	return 0;
 }
 
+/*
+ * One writev and one readv of IOVECS buffers, each in a 2 MiB region of
+ * its own: the kernel touches all of them within one system call. Under
+ * the VMM that maps a page table per buffer into the VM's own task, more
+ * than its kernel-memory quota holds, so the soft TLB is emptied in the
+ * middle of the copy and refilled; every byte must still arrive.
+ */
+#define IOVECS 1024
+#define IOV_REGION (2ul << 20)
+#define IOV_LEN 16
+
+static void iov_fill(struct iovec *iov, unsigned char *base, int salt)
+{
+	for (int i = 0; i < IOVECS; i++) {
+		iov[i].iov_base = base + i * IOV_REGION + 4096 * (i % 16);
+		iov[i].iov_len = IOV_LEN;
+		memset(iov[i].iov_base, (i * 13 + salt) & 0xff, IOV_LEN);
+	}
+}
+
+static int sparse_iovec(void)
+{
+	static struct iovec iov[IOVECS];
+	const size_t total = (size_t)IOVECS * IOV_LEN;
+	size_t size = IOVECS * IOV_REGION;
+	unsigned char *base;
+	char path[4096];
+	int fd, i, j;
+
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return check_fail_errno("mmap");
+	scratch_file(path, sizeof(path), "sparse");
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return check_fail_errno("open");
+	iov_fill(iov, base, 1);
+	if (writev(fd, iov, IOVECS) != (ssize_t)total)
+		return check_fail_errno("writev");
+	iov_fill(iov, base, 0); /* overwrite, then read the first values back */
+	if (lseek(fd, 0, SEEK_SET) != 0 ||
+	    readv(fd, iov, IOVECS) != (ssize_t)total)
+		return check_fail_errno("readv");
+	for (i = 0; i < IOVECS; i++)
+		for (j = 0; j < IOV_LEN; j++) {
+			unsigned char c = ((unsigned char *)iov[i].iov_base)[j];
+
+			if (c != ((i * 13 + 1) & 0xff))
+				return check_fail("buffer %d byte %d is %u", i,
+						  j, c);
+		}
+	close(fd);
+	unlink(path);
+	return munmap(base, size) < 0 ? check_fail_errno("munmap") : 0;
+}
+
 const struct check fs_checks[] = {
 	{ "file_create_write_read", file_create_write_read },
 	{ "file_rename_unlink", file_rename_unlink },
 	{ "file_readdir", file_readdir },
 	{ "file_ftruncate_lseek", file_ftruncate_lseek },
+	{ "sparse_iovec", sparse_iovec },
 	{ "proc_self", proc_self },
 	{ NULL, NULL },
 };
