@@ -6,14 +6,16 @@ shell's (gcc, cc1, as, ld: fork, exec, mmap of 30 MB binaries, temporary
 files), and the macro benchmark the issue names first ("compiling a small
 C project with a compiler shipped in the initramfs").
 
-files(dest) prepares the GUEST_FILES tree; run_compile() is the test
-MODE-VERSION-compile, natively and as a VM.
+files(dest) prepares the GUEST_FILES tree ('python3
+tests/lib/compile_workload.py DIR' does it for 'make run'); run_compile()
+is the test MODE-VERSION-compile, natively and as a VM.
 """
 
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import harness
 import guest_toolchain  # tools/, on sys.path through harness
@@ -94,3 +96,9 @@ def run_compile(mode, version):
     if traps:
         reason += "; %s trap-and-emulate events" % traps
     harness.fail_with_log(test_id, reason, boot.run)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: compile_workload.py DIR (filled for GUEST_FILES)")
+    files(sys.argv[1])
