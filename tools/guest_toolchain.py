@@ -33,8 +33,11 @@ LINK_FILES = ("crt1.o", "Scrt1.o", "crti.o", "crtn.o", "crtbegin.o",
 
 
 def host(*argv):
-    return subprocess.run(argv, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    try:
+        return subprocess.run(argv, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit("guest_toolchain: %s failed: %s" % (" ".join(argv), e))
 
 
 def gcc_path(kind, name):
@@ -77,7 +80,12 @@ def headers(sources, cflags):
     """The headers outside the sources' own directories that gcc -M lists."""
     if not sources:
         return []
-    out = host(GCC, "-M", *cflags, *sources)
+    run = subprocess.run([GCC, "-M", *cflags, *sources], capture_output=True,
+                         text=True)
+    if run.returncode != 0:
+        sys.exit("guest_toolchain: cannot list the headers of %s: %s"
+                 % (" ".join(sources), run.stderr.strip()))
+    out = run.stdout
     own = {os.path.dirname(os.path.abspath(s)) for s in sources}
     found = []
     for word in out.replace("\\\n", " ").split():
