@@ -36,6 +36,18 @@ static void halt_unhandled(struct thread *t, struct frame *f, const char *why)
 	printk("kernel: task %u thread %u halted: %s %s (vector %lu) at ip %lx addr %lx err %lx\n",
 	       t->task->id, t->id, why, n, f->vector, f->rip, t->fault_addr,
 	       f->error);
+	/*
+	 * Nothing can finish without the root task (it ends the system and
+	 * serves the console): stop with the reason instead of idling on.
+	 */
+	if (t->task->is_root)
+		panic("the root task cannot continue%s",
+		      f->vector == 14 && t->fault_addr >= ROOT_PHYS_WINDOW &&
+				      t->fault_addr - ROOT_PHYS_WINDOW <
+					      ROOT_PHYS_WINDOW_SIZE ?
+			      " (a page of its physical window could not be "
+			      "mapped: kernel memory quota used up?)" :
+			      "");
 	thread_halt(t);
 }
 

@@ -9,7 +9,7 @@
 #include <task.h>
 #include <arch/layout.h>
 
-#define POOL_MAX_PAGES (64u << 20 >> 12)
+#define POOL_MAX_PAGES (128u << 20 >> 12)
 
 static u64 pool_base; /* physical */
 static u32 pool_pages;
