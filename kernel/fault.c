@@ -39,15 +39,20 @@ static void halt_unhandled(struct thread *t, struct frame *f, const char *why)
 	/*
 	 * Nothing can finish without the root task (it ends the system and
 	 * serves the console): stop with the reason instead of idling on.
+	 * Its faults in its physical window are the kernel's to resolve: one
+	 * that reaches here touched the kernel's own memory, or, far more
+	 * likely, found no kernel memory left for the mapping.
 	 */
-	if (t->task->is_root)
+	if (t->task->is_root) {
+		bool window = f->vector == 14 &&
+			      t->fault_addr - ROOT_PHYS_WINDOW <
+				      ROOT_PHYS_WINDOW_SIZE;
+
 		panic("the root task cannot continue%s",
-		      f->vector == 14 && t->fault_addr >= ROOT_PHYS_WINDOW &&
-				      t->fault_addr - ROOT_PHYS_WINDOW <
-					      ROOT_PHYS_WINDOW_SIZE ?
-			      " (a page of its physical window could not be "
-			      "mapped: kernel memory quota used up?)" :
-			      "");
+		      window ? " (a page of its physical window could not be "
+			       "mapped: kernel memory quota used up?)" :
+			       "");
+	}
 	thread_halt(t);
 }
 

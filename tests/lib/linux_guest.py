@@ -15,6 +15,7 @@ import subprocess
 
 import harness
 import guest  # tools/guest.py, on sys.path through harness
+import guest_toolchain  # tools/guest_toolchain.py, likewise
 
 WORK = os.path.join(harness.BUILD, "test-work")
 
@@ -80,18 +81,8 @@ class LinuxBoot:
 def copy_with_libraries(program, dest_root):
     """Copy a dynamic host PROGRAM and the libraries ldd names (with the ELF
     interpreter) under DEST_ROOT at the same paths. Returns the guest path."""
-    paths = [program]
-    out = subprocess.run(["ldd", program], capture_output=True, text=True,
-                         check=True).stdout
-    for line in out.splitlines():
-        for word in line.split():
-            if word.startswith("/") and os.path.exists(word):
-                paths.append(word)
-    for p in paths:
-        real = os.path.realpath(p)
-        target = os.path.join(dest_root, p.lstrip("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(real, target)
+    guest_toolchain.copy_tree([program] + guest_toolchain.libraries(program),
+                              dest_root)
     return program
 
 
