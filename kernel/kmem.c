@@ -9,7 +9,7 @@
 #include <task.h>
 #include <arch/layout.h>
 
-#define POOL_MAX_PAGES (128u << 20 >> 12)
+#define POOL_MAX_PAGES (192u << 20 >> 12)
 
 static u64 pool_base; /* physical */
 static u32 pool_pages;
@@ -160,15 +160,19 @@ KERNEL_HOT void kmem_uncharge(struct task *t, u64 bytes)
 	t->kmem_used -= bytes;
 }
 
+/*
+ * Objects are charged at their size class, what they take from the pool:
+ * a 56-byte mapping node costs its task 64 bytes.
+ */
 KERNEL_HOT void *kmalloc_charged_uninit(struct task *t, size_t size)
 {
 	void *p;
 
-	if (!kmem_charge(t, size))
+	if (!kmem_charge(t, 32ul << size_class(size)))
 		return NULL;
 	p = cache_alloc(size);
 	if (!p)
-		kmem_uncharge(t, size);
+		kmem_uncharge(t, 32ul << size_class(size));
 	return p;
 }
 
@@ -182,5 +186,5 @@ KERNEL_HOT void *kmalloc_charged(struct task *t, size_t size)
 KERNEL_HOT void kfree_charged(struct task *t, void *p, size_t size)
 {
 	kfree(p, size);
-	kmem_uncharge(t, size);
+	kmem_uncharge(t, 32ul << size_class(size));
 }

@@ -110,11 +110,12 @@ static void read_modules(struct mb_info *mb, struct boot_info *bi)
 
 /*
  * The pool: an eighth of the largest range up to 64 MiB, or a sixteenth
- * up to 128 MiB when that is more; at least 8 MiB. Mapping a page costs
- * its task about 72 bytes (a node, a share of a page table), so each VM
- * needs its quota and the root task as much again for the guest RAM and
- * the boot modules it passes on: three VMs with 54 MB initramfs images
- * need about 67 MiB, which a 1.5 GiB machine now has.
+ * up to 192 MiB when that is more; at least 8 MiB. Mapping a page costs
+ * its task about 80 bytes (a node, a share of a page table), so each VM
+ * needs its quota and the root task about as much again as that for the
+ * guest RAM and the boot modules it passes on: three VMs of 512 MiB with
+ * 100 MB initramfs images need about 140 MiB, which a 2.6 GiB machine
+ * has (tools/guest.py machine_memory).
  */
 static void carve_pool(void)
 {
@@ -128,8 +129,8 @@ static void carve_pool(void)
 	if (size > (64ul << 20))
 		size = 64ul << 20;
 	sixteenth = ALIGN_DOWN(ram[best].size / 16, 4096);
-	if (sixteenth > (128ul << 20))
-		sixteenth = 128ul << 20;
+	if (sixteenth > (192ul << 20))
+		sixteenth = 192ul << 20;
 	if (sixteenth > size)
 		size = sixteenth;
 	if (size < (8ul << 20))

@@ -94,6 +94,7 @@ KERNEL_HOT_DATA static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_DMA_UNMAP] = sys_dma_unmap,
 	[SYS_DMA_ASSIGN] = sys_dma_assign,
 	[SYS_DMA_FAULTS] = sys_dma_faults,
+	[SYS_TASK_QUOTA] = sys_task_quota,
 };
 
 KERNEL_EVENT void syscall_dispatch(struct frame *f)

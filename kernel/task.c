@@ -59,3 +59,38 @@ long sys_task_create(struct frame *f)
 		return -E_NOMEM;
 	return cap_install(self, slot, t, CAPT_TASK, CR_ALL, 0);
 }
+
+/*
+ * task_quota(task, delta) -> rdi limit, rsi used: move delta bytes of
+ * kernel-memory quota from the caller to the task (delta > 0), or from
+ * the task's unused part back to the caller (delta < 0); 0 only asks.
+ * Needs CR_CONTROL on the task, the authority that created it. A task
+ * can ask about itself but not move quota to itself.
+ */
+long sys_task_quota(struct frame *f)
+{
+	struct task *self = current()->task, *t;
+	long delta = (long)f->rsi, err;
+	struct cap *c = cap_lookup(self, f->rdi, CAPT_TASK, CR_CONTROL, &err);
+
+	if (!c)
+		return err;
+	t = c->obj;
+	if (delta < -(1l << 40) || delta > (1l << 40) || (t == self && delta))
+		return -E_INVAL;
+	if (delta > 0) {
+		if (!kmem_charge(self, delta))
+			return -E_NOMEM;
+		self->kmem_limit -= delta;
+		self->kmem_used -= delta;
+		t->kmem_limit += delta;
+	} else if (delta < 0) {
+		if (t->kmem_limit - t->kmem_used < (u64)-delta)
+			return -E_NOMEM;
+		t->kmem_limit += delta;
+		self->kmem_limit -= delta;
+	}
+	f->rdi = t->kmem_limit;
+	f->rsi = t->kmem_used;
+	return 0;
+}

@@ -21,6 +21,25 @@ VERSIONS = ("6.1", "6.12")
 APPEND = "console=ttyS0,115200 panic=-1 oops=panic"
 
 STATUS = re.compile(r"^guest-cmd exit=(\d+)\s*$", re.M)
+# Linux's message when the initramfs does not fit the guest's RAM (or is
+# corrupt): the guest then runs on with part of its files missing.
+UNPACK_FAILED = re.compile(r"Initramfs unpacking failed: (.*)")
+
+# The guest's RAM, natively and as a VM, so that a program that fits in
+# one fits in the other. The root task gives each VM the same amount
+# (VM_RAM in user/roottask/vm.c).
+GUEST_RAM_MIB = 512
+
+
+def machine_memory(vms=0):
+    """QEMU's -m for a native boot (VMS 0) or for VMS VMs on the
+    microkernel: each VM's RAM with its boot modules, the kernel pool
+    (a sixteenth of the machine, docs/microkernel.md) and the root task.
+    Three VMs stay below 2.75 GiB, where q35 would split RAM around the
+    PCI hole."""
+    if not vms:
+        return "%dM" % GUEST_RAM_MIB
+    return "%dM" % (GUEST_RAM_MIB + (GUEST_RAM_MIB + 192) * vms)
 
 
 def kernel_dir(version, variant="afterburn"):
@@ -114,6 +133,12 @@ def disk_args(image, fmt="raw"):
     """IMAGE as a virtio-blk disk (/dev/vda in the guest)."""
     return ["-drive", "file=%s,format=%s,if=none,id=disk0,cache=writeback"
             % (image, fmt), "-device", "virtio-blk-pci,drive=disk0"]
+
+
+def unpack_error(console):
+    """Why the guest could not unpack its initramfs, or None."""
+    m = UNPACK_FAILED.search(console)
+    return m.group(1).strip() if m else None
 
 
 def guest_status(console):

@@ -71,6 +71,8 @@ static bool in_replacements(u64 va)
 	       va < replacements->addr + replacements->size;
 }
 
+static u64 kernel_end; /* guest-physical end of the loaded image */
+
 static long load_segments(void)
 {
 	const struct elf64_phdr *ph =
@@ -90,6 +92,8 @@ static long load_segments(void)
 		       ph[i].filesz);
 		memset(gpa_ptr(ph[i].paddr + ph[i].filesz), 0,
 		       ph[i].memsz - ph[i].filesz);
+		if (ph[i].paddr + ph[i].memsz > kernel_end)
+			kernel_end = ph[i].paddr + ph[i].memsz;
 	}
 	return 0;
 }
@@ -109,7 +113,12 @@ static void e820_add(unsigned *n, u64 addr, u64 size, u32 type)
 	(*n)++;
 }
 
-static void boot_params(const struct vm_module *initrd,
+/*
+ * The zero page, the command line and the initramfs, which goes at the
+ * top of RAM (1 MiB aligned) as a boot loader puts it: 0 or -1 after a
+ * message when it does not fit above the kernel.
+ */
+static long boot_params(const struct vm_module *initrd,
 			const struct vm_module *cmdline)
 {
 	u64 len = cmdline->size < CMDLINE_MAX - 1 ? cmdline->size :
@@ -137,12 +146,19 @@ static void boot_params(const struct vm_module *initrd,
 	if (initrd->size) {
 		u64 at = (vm.ram_size - initrd->size) & ~0xffffful;
 
+		if (initrd->size > vm.ram_size || at < kernel_end) {
+			printf("vmm: the initramfs (%lu MiB) does not fit in this VM's %lu MiB of RAM above the kernel (which ends at %lu MiB)\n",
+			       initrd->size >> 20, vm.ram_size >> 20,
+			       kernel_end >> 20);
+			return -1;
+		}
 		memcpy(gpa_ptr(at), (const void *)initrd->addr, initrd->size);
 		put(ZERO_PAGE + 0x218, 4, at); /* ramdisk_image */
 		put(ZERO_PAGE + 0x21c, 4, initrd->size);
 		put(ZERO_PAGE + 0x0c0, 4, at >> 32); /* ext_ramdisk_image */
 		put(ZERO_PAGE + 0x0c4, 4, initrd->size >> 32);
 	}
+	return 0;
 }
 
 /* A flat GDT and identity-mapping page tables for the 64-bit entry. */
@@ -189,7 +205,8 @@ long loader_load(struct vcpu *v, struct vcpu_regs *r)
 	if (err)
 		return -1;
 	rewrite_report();
-	boot_params(&m[VM_MOD_INITRD], &m[VM_MOD_CMDLINE]);
+	if (boot_params(&m[VM_MOD_INITRD], &m[VM_MOD_CMDLINE]))
+		return -1;
 	boot_tables(v);
 	memset(r, 0, sizeof(*r));
 	r->rip = kernel->entry; /* physical: startup_64 */

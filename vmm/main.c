@@ -25,7 +25,8 @@ static const char *const counter_names[CNT_COUNT] = {
 	"spaces_kept",	  "space_evictions",
 	"space_reclaims", "direct_resumes",
 	"revalidations",  "pages_kept",
-	"own_reclaims",
+	"own_reclaims",	  "quota_grows",
+	"quota_returns",
 };
 
 static bool isalnum_ascii(char c)

@@ -88,22 +88,23 @@ static VMM_HOT bool hot(u64 gpa)
 	return p < HOT_PAGES && (gpa_hot[p / 64] & (1ul << (p % 64)));
 }
 
-static void reclaim_own(void);
+static void reclaim_own(bool empty);
 
 /*
- * A task whose kernel-memory quota is used up gets its soft-TLB entries
- * taken back, as a full TLB evicts, and the map is tried once more: the
- * page tables and mapping nodes of what it held return to its quota.
+ * A task whose kernel-memory quota is used up first gets more quota, and
+ * failing that (or should more not do) its soft-TLB entries are taken
+ * back, as a full TLB evicts: the page tables and mapping nodes of what
+ * it held return to its quota.
  */
 static VMM_HOT void map_run(u64 task, u64 gpa, u64 va, u64 n, unsigned rights)
 {
 	long err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 
-	if (err == -E_NOMEM) {
+	for (unsigned round = 0; err == -E_NOMEM && round < 2; round++) {
 		if (task == SLOT_SELF_TASK)
-			reclaim_own();
+			reclaim_own(round > 0);
 		else
-			uspace_reclaim();
+			uspace_reclaim(round > 0);
 		err = sys_map(task, VM_GPA_WINDOW + gpa, va, n, rights);
 	}
 	if (err)
@@ -332,11 +333,14 @@ void softtlb_flush_all(bool include_global)
 /*
  * The own task's quota is used up (by the guest kernel's mappings, which
  * grow with every page and every 2 MiB of virtual space it touches, and
- * whose page tables stay until a flush frees them): empty both halves.
- * The VMM reaches guest memory only through its window, which stays.
+ * whose page tables stay until a flush frees them): take back quota the
+ * user tasks were lent, else (or when EMPTY) empty both halves. The VMM
+ * reaches guest memory only through its window, which stays.
  */
-static void reclaim_own(void)
+static void reclaim_own(bool empty)
 {
+	if (!empty && vm.user_task_ready && uspace_return_quota())
+		return;
 	counters[CNT_OWN_RECLAIMS]++;
 	flush_own_user_half();
 	flush_own_kernel_half();

@@ -34,12 +34,24 @@
  * INVLPG drops the page from the current task only, as on the CPU (Vol.
  * 2A INVLPG: other PCIDs keep their entries; user pages are never
  * global).
+ *
+ * Capacity follows the running process. A task's mappings cost kernel
+ * memory (about 80 bytes a page), charged to a quota the VM moves to it
+ * (task_quota, docs/abi.md). Each task starts small; one that fills up
+ * gets another QUOTA_STEP from the VM's own task as long as that keeps
+ * OWN_RESERVE spare, else from the other user tasks, which are emptied
+ * and shrunk back to their start (as a big process evicts the others
+ * from a shared TLB). Only when none has any to give is the full task
+ * emptied. The own task takes quota back the same way when the guest
+ * kernel's mappings need it (uspace_return_quota()).
  */
 #include "vmm.h"
 #include <arch/paging.h>
 
 #define NR_USER_TASKS 8
-#define USER_TASK_QUOTA (512ul << 10) /* page tables of one task */
+#define USER_TASK_QUOTA (256ul << 10) /* what a task starts with */
+#define QUOTA_STEP (1ul << 20)	      /* what a full task gets at a time */
+#define OWN_RESERVE (4ul << 20)	      /* spare the own task keeps for itself */
 #define USER_END 0x0000800000000000ul
 #define NO_SPACE (~0ul)
 #define LOG_PAGES 1024 /* pages a task remembers for revalidation */
@@ -269,9 +281,88 @@ VMM_HOT void uspace_flush_page(u64 va)
 	unmap(current, va, va + 4096);
 }
 
-/* The current task ran out of kernel memory for page tables: start over. */
-void uspace_reclaim(void)
+static u64 spare(u64 task, u64 keep)
 {
+	u64 limit, used;
+
+	if (sys_task_quota(task, 0, &limit, &used) || limit < used + keep)
+		return 0;
+	return limit - used - keep;
+}
+
+/*
+ * Empty task i and give what it holds above its start quota back to the
+ * own task (the page tables it keeps for reuse stay charged): true if
+ * something came back.
+ */
+static bool shrink_task(unsigned i)
+{
+	u64 limit, used, back;
+
+	if (sys_task_quota(slot(i), 0, &limit, &used) ||
+	    limit <= USER_TASK_QUOTA)
+		return false;
+	flush_task(i);
+	back = spare(slot(i), 0);
+	if (limit - back < USER_TASK_QUOTA)
+		back = limit - USER_TASK_QUOTA;
+	if (!back || sys_task_quota(slot(i), -(long)back, NULL, NULL))
+		return false;
+	counters[CNT_QUOTA_RETURNS]++;
+	return true;
+}
+
+/* The user task other than except that holds the most quota. */
+static int largest_task(int except)
+{
+	u64 limit, best = USER_TASK_QUOTA;
+	int pick = -1;
+
+	for (unsigned i = 0; i < NR_USER_TASKS; i++)
+		if ((int)i != except &&
+		    !sys_task_quota(slot(i), 0, &limit, NULL) && limit > best)
+			best = limit, pick = (int)i;
+	return pick;
+}
+
+/* More quota for the current task: false if nobody has any to give. */
+static bool grow_current(void)
+{
+	for (;;) {
+		int other;
+
+		if (spare(SLOT_SELF_TASK, OWN_RESERVE) >= QUOTA_STEP) {
+			if (sys_task_quota(slot(current), QUOTA_STEP, NULL,
+					   NULL))
+				return false;
+			counters[CNT_QUOTA_GROWS]++;
+			return true;
+		}
+		other = largest_task((int)current);
+		if (other < 0 || !shrink_task((unsigned)other))
+			return false;
+	}
+}
+
+/*
+ * The current task ran out of kernel memory for page tables: give it
+ * more, or (and when EMPTY) start it over.
+ */
+void uspace_reclaim(bool empty)
+{
+	if (!empty && grow_current())
+		return;
 	counters[CNT_SPACE_RECLAIMS]++;
 	flush_task(current);
+}
+
+/*
+ * The own task ran out: empty the user task that holds the most quota
+ * and take back what it held above its start; false if none had more.
+ */
+bool uspace_return_quota(void)
+{
+	int i = largest_task(-1);
+
+	return i >= 0 && shrink_task((unsigned)i);
 }

@@ -33,7 +33,7 @@
 #define REASON_LEN 512
 
 static const struct check *const check_tables[] = {
-	proc_checks,   signal_checks, mm_checks,
+	proc_checks,   signal_checks, mm_checks,    big_checks,
 	thread_checks, fs_checks,     event_checks,
 };
 

@@ -21,6 +21,7 @@ struct check {
 extern const struct check proc_checks[];
 extern const struct check signal_checks[];
 extern const struct check mm_checks[];
+extern const struct check big_checks[];
 extern const struct check thread_checks[];
 extern const struct check fs_checks[];
 extern const struct check event_checks[];

@@ -218,14 +218,16 @@ static int proc_self(void)
 }
 
 /*
- * One writev and one readv of IOVECS buffers, each in a 2 MiB region of
- * its own: the kernel touches all of them within one system call. Under
- * the VMM that maps a page table per buffer into the VM's own task, more
- * than its kernel-memory quota holds, so the soft TLB is emptied in the
- * middle of the copy and refilled; every byte must still arrive.
+ * One writev from IOVECS buffers and one readv into IOVECS others, each
+ * in a 1 GiB region of its own: the kernel touches all of them within
+ * one system call. Under the VMM that maps two page tables per buffer
+ * into the VM's own task (32 MiB for both calls), more than its
+ * kernel-memory quota holds even after taking back what it lent the user
+ * tasks, so the soft TLB is emptied in the middle of a copy and
+ * refilled; every byte must still arrive.
  */
 #define IOVECS 1024
-#define IOV_REGION (2ul << 20)
+#define IOV_REGION (1ul << 30)
 #define IOV_LEN 16
 
 static void iov_fill(struct iovec *iov, unsigned char *base, int salt)
@@ -241,7 +243,7 @@ static int sparse_iovec(void)
 {
 	static struct iovec iov[IOVECS];
 	const size_t total = (size_t)IOVECS * IOV_LEN;
-	size_t size = IOVECS * IOV_REGION;
+	size_t size = 2 * IOVECS * IOV_REGION;
 	unsigned char *base;
 	char path[4096];
 	int fd, i, j;
@@ -257,7 +259,7 @@ static int sparse_iovec(void)
 	iov_fill(iov, base, 1);
 	if (writev(fd, iov, IOVECS) != (ssize_t)total)
 		return check_fail_errno("writev");
-	iov_fill(iov, base, 0); /* overwrite, then read the first values back */
+	iov_fill(iov, base + size / 2, 0); /* read them back elsewhere */
 	if (lseek(fd, 0, SEEK_SET) != 0 ||
 	    readv(fd, iov, IOVECS) != (ssize_t)total)
 		return check_fail_errno("readv");

@@ -361,14 +361,6 @@ static int truncate_under_other(void)
 	return 0;
 }
 
-/*
- * One page in each of many 2 MiB regions, twice over: a page table per
- * page. Under the VMM this outgrows a user task's page-table quota, which
- * is then flushed and refilled; every value must survive that.
- */
-#define SPARSE_REGIONS 256
-#define REGION (2ul << 20)
-
 /* Referenced (accessed) kB of the mapping at addr, per /proc/self/smaps. */
 static long referenced_kb(const void *addr)
 {
@@ -434,29 +426,6 @@ static int accessed_bits(void)
 	return 0;
 }
 
-static int sparse_regions(void)
-{
-	unsigned char *base;
-	int pass, i;
-
-	base = mmap(NULL, SPARSE_REGIONS * REGION, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
-		return check_fail_errno("mmap");
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < SPARSE_REGIONS; i++) {
-			unsigned char *p = base + i * REGION + 4096 * (i % 8);
-
-			if (pass == 0)
-				*p = (unsigned char)(i * 7 + 1);
-			else if (*p != (unsigned char)(i * 7 + 1))
-				return check_fail("region %d reads %u", i, *p);
-		}
-	return munmap(base, SPARSE_REGIONS * REGION) < 0 ?
-		       check_fail_errno("munmap") :
-		       0;
-}
-
 const struct check mm_checks[] = {
 	{ "mmap_anon_private", mmap_anon_private },
 	{ "mmap_anon_shared", mmap_anon_shared },
@@ -465,7 +434,6 @@ const struct check mm_checks[] = {
 	{ "fork_cow_isolation", fork_cow_isolation },
 	{ "sysv_shm", sysv_shm },
 	{ "truncate_under_other", truncate_under_other },
-	{ "sparse_regions", sparse_regions },
 	{ "accessed_bits", accessed_bits },
 	{ NULL, NULL },
 };

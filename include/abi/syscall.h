@@ -38,7 +38,8 @@
 #define SYS_DMA_UNMAP		25	/* (iova, npages) */
 #define SYS_DMA_ASSIGN		26	/* (iommu_cap, task or CAP_NONE, bdf) */
 #define SYS_DMA_FAULTS		27	/* (task) -> count, address, info */
-#define SYS_COUNT		28
+#define SYS_TASK_QUOTA		28	/* (task, delta) -> limit, used */
+#define SYS_COUNT		29
 
 /* SYS_THREAD_CONTROL flags. */
 #define TC_SET_PAGER	(1u << 0)

@@ -23,6 +23,7 @@ struct task {
 
 struct task *task_create(struct task *parent, u64 quota);
 long sys_task_create(struct frame *f);
+long sys_task_quota(struct frame *f);
 void task_io_activate(struct task *t);
 void *ioport_root_object(void);
 long sys_ioport_grant(struct frame *f);

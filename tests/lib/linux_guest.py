@@ -56,7 +56,7 @@ class LinuxBoot:
             args = guest.native_args(self.kernel, initrd)
         self.run = harness.QemuRun(name, args + list(devices),
                                    timeout=timeout,
-                                   memory=memory or ("1G" if vm else "512M"),
+                                   memory=memory or guest.machine_memory(1 if vm else 0),
                                    console_input=console_input)
         self.console = ""
         self.status = None

@@ -11,8 +11,8 @@
 #include "root.h"
 #include <vm_boot.h>
 
-#define VM_RAM (256ul << 20)
-#define VM_KMEM_QUOTA (16ul << 20) /* three VMs fit the kernel pool */
+#define VM_RAM (512ul << 20)	   /* a native boot's too (tools/guest.py) */
+#define VM_KMEM_QUOTA (32ul << 20) /* three VMs fit the kernel pool */
 
 static unsigned nr_vms;
 

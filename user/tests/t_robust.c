@@ -43,6 +43,46 @@ int main(void)
 		"a 96 KiB task made %lu threads, then E_NOMEM; our own quota is untouched",
 		n);
 
+	/*
+	 * quota: move kernel memory to the full hog and back; only unused
+	 * quota comes back, only a task-control cap moves it, never to
+	 * oneself; our own limit changes by what moved.
+	 */
+	{
+		u64 lim0 = 0, used0 = 0, lim1 = 0, used1 = 0;
+		u64 me0 = 0, me1 = 0, me2 = 0;
+		long give, more, back, over, self_e, bad_e, huge_e, pull_e;
+
+		sys_task_quota(SLOT_SELF_TASK, 0, &me0, NULL);
+		sys_task_quota(hog.task, 0, &lim0, &used0);
+		over = sys_task_quota(hog.task, -(long)(lim0 - used0) - 4096,
+				      NULL, NULL);
+		give = sys_task_quota(hog.task, 64 << 10, &lim1, NULL);
+		sys_task_quota(SLOT_SELF_TASK, 0, &me1, NULL);
+		e = child_cmd5(&hog, SYS_THREAD_CREATE, 0, slot, 0, 0, &m);
+		more = e ? e : (long)m.w[0];
+		sys_task_quota(hog.task, 0, &lim1, &used1);
+		back = sys_task_quota(hog.task, -(long)(lim1 - used1), &lim1,
+				      NULL);
+		sys_task_quota(SLOT_SELF_TASK, 0, &me2, NULL);
+		self_e = sys_task_quota(SLOT_SELF_TASK, 4096, NULL, NULL);
+		bad_e = sys_task_quota(CAP_SLOTS + 3, 0, NULL, NULL);
+		huge_e = sys_task_quota(hog.task, 1l << 41, NULL, NULL);
+		e = child_cmd5(&hog, SYS_TASK_QUOTA, SLOT_PARENT, (u64)-4096l,
+			       0, 0, &m);
+		pull_e = e ? e : (long)m.w[0];
+		t_result(
+			"robust.quota",
+			over == -E_NOMEM && give == 0 &&
+				me1 == me0 - (64 << 10) && more == 0 &&
+				back == 0 && lim1 == used1 &&
+				me2 == me0 + lim0 - used1 &&
+				self_e == -E_INVAL && bad_e == -E_BADCAP &&
+				huge_e == -E_INVAL && pull_e == -E_BADCAP,
+			"64 KiB moved to the full task let it make a thread; its unused quota came back (%lu of %lu used); errors %ld %ld %ld %ld %ld",
+			used1, lim1, over, self_e, bad_e, huge_e, pull_e);
+	}
+
 	/* faulter: faults 500 times in a row, each answered */
 	spawn_task(&faulter, child_cmd_loop, 0, 64 << 10, 0x12);
 	e = child_cmd(&faulter, CMD_UD2, 0, 0, 0, 0, &m);

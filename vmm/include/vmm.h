@@ -242,6 +242,8 @@ enum counter {
 	CNT_REVALIDATIONS,
 	CNT_PAGES_KEPT,
 	CNT_OWN_RECLAIMS,
+	CNT_QUOTA_GROWS,
+	CNT_QUOTA_RETURNS,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -305,7 +307,8 @@ void uspace_switch(u64 space, bool flush);
 void uspace_mapped(u64 va, u64 gpa, u64 n, unsigned rights);
 void uspace_flush_all(void);
 void uspace_flush_page(u64 va);
-void uspace_reclaim(void);
+void uspace_reclaim(bool empty);
+bool uspace_return_quota(void);
 
 /* decode.c, rewrite.c */
 #include "decode.h"

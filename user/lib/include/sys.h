@@ -50,6 +50,24 @@ static inline long sys_task_create(u64 slot, u64 quota)
 	return syscall6(SYS_TASK_CREATE, slot, quota, 0, 0, 0, 0).status;
 }
 
+/*
+ * Move delta bytes of kernel-memory quota to task (delta > 0) or back
+ * from it (delta < 0); 0 only asks. *limit and *used: the task's after.
+ */
+static inline long sys_task_quota(u64 task, long delta, u64 *limit, u64 *used)
+{
+	struct sys_ret r =
+		syscall6(SYS_TASK_QUOTA, task, (u64)delta, 0, 0, 0, 0);
+
+	if (r.status == 0) {
+		if (limit)
+			*limit = r.r1;
+		if (used)
+			*used = r.r2;
+	}
+	return r.status;
+}
+
 static inline long sys_thread_create(u64 task, u64 slot)
 {
 	return syscall6(SYS_THREAD_CREATE, task, slot, 0, 0, 0, 0).status;
