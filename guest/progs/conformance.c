@@ -29,7 +29,7 @@
 #include "conformance.h"
 
 /* The parent waits a little longer than the child's own alarm() watchdog. */
-#define CHECK_DEADLINE_S (CHECK_WATCHDOG_S + 5)
+#define DEADLINE_EXTRA_S 5
 #define REASON_LEN 512
 
 static const struct check *const check_tables[] = {
@@ -128,6 +128,11 @@ static int make_scratch(void)
 	return 0;
 }
 
+static unsigned watchdog_s(const struct check *c)
+{
+	return c->watchdog_s ? c->watchdog_s : CHECK_WATCHDOG_S;
+}
+
 static void check_child(const struct check *c)
 {
 	sigset_t none;
@@ -136,12 +141,12 @@ static void check_child(const struct check *c)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGALRM, SIG_DFL);
-	alarm(CHECK_WATCHDOG_S);
+	alarm(watchdog_s(c));
 	_exit(c->run() == 0 ? 0 : 1);
 }
 
 /* Wait for the check child until the deadline; SIGCHLD is blocked here. */
-static int wait_check(int pid, int *status)
+static int wait_check(int pid, int *status, unsigned deadline)
 {
 	struct timespec start, now, left;
 	sigset_t chld;
@@ -157,9 +162,9 @@ static int wait_check(int pid, int *status)
 		if (r < 0 && errno != EINTR)
 			return -1;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= CHECK_DEADLINE_S)
+		if (now.tv_sec - start.tv_sec >= deadline)
 			return -1;
-		left.tv_sec = CHECK_DEADLINE_S - (now.tv_sec - start.tv_sec);
+		left.tv_sec = deadline - (now.tv_sec - start.tv_sec);
 		left.tv_nsec = 0;
 		sigtimedwait(&chld, NULL, &left);
 	}
@@ -181,11 +186,12 @@ static int run_check(const struct check *c)
 		check_child(c);
 	setpgid(pid, pid); /* either side may win the race; both agree */
 
-	if (wait_check(pid, &status) < 0) {
+	if (wait_check(pid, &status, watchdog_s(c) + DEADLINE_EXTRA_S) < 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		printf("not ok - %s: no verdict after %d s%s%s\n", c->name,
-		       CHECK_DEADLINE_S, reason[0] ? "; " : "", reason);
+		       watchdog_s(c) + DEADLINE_EXTRA_S, reason[0] ? "; " : "",
+		       reason);
 		return -1;
 	}
 	kill(-pid, SIGKILL); /* reap anything the check left behind */

@@ -15,6 +15,7 @@
 struct check {
 	const char *name;
 	int (*run)(void);
+	unsigned watchdog_s; /* 0: CHECK_WATCHDOG_S */
 };
 
 /* Tables, each ended by an entry with a NULL name. */
@@ -45,8 +46,9 @@ const char *scratch_dir(void);
 int check_child_ok(int pid, const char *what);
 
 /*
- * Seconds a check may run before alarm() kills it; a check that uses alarm()
- * or ITIMER_REAL itself re-arms the watchdog with this when done.
+ * Seconds a check may run before alarm() kills it, unless its entry says
+ * otherwise; a check that uses alarm() or ITIMER_REAL itself re-arms the
+ * watchdog with this when done.
  */
 #define CHECK_WATCHDOG_S 10
 
