@@ -164,15 +164,20 @@ KERNEL_HOT void kmem_uncharge(struct task *t, u64 bytes)
  * Objects are charged at their size class, what they take from the pool:
  * a 56-byte mapping node costs its task 64 bytes.
  */
+static KERNEL_HOT u64 charged(size_t size)
+{
+	return 32ul << size_class(size);
+}
+
 KERNEL_HOT void *kmalloc_charged_uninit(struct task *t, size_t size)
 {
 	void *p;
 
-	if (!kmem_charge(t, 32ul << size_class(size)))
+	if (!kmem_charge(t, charged(size)))
 		return NULL;
 	p = cache_alloc(size);
 	if (!p)
-		kmem_uncharge(t, 32ul << size_class(size));
+		kmem_uncharge(t, charged(size));
 	return p;
 }
 
@@ -186,5 +191,5 @@ KERNEL_HOT void *kmalloc_charged(struct task *t, size_t size)
 KERNEL_HOT void kfree_charged(struct task *t, void *p, size_t size)
 {
 	kfree(p, size);
-	kmem_uncharge(t, 32ul << size_class(size));
+	kmem_uncharge(t, charged(size));
 }

@@ -60,6 +60,11 @@ long sys_task_create(struct frame *f)
 	return cap_install(self, slot, t, CAPT_TASK, CR_ALL, 0);
 }
 
+static u64 unused(const struct task *t)
+{
+	return t->kmem_limit - t->kmem_used;
+}
+
 /*
  * task_quota(task, delta) -> rdi limit, rsi used: move delta bytes of
  * kernel-memory quota from the caller to the task (delta > 0), or from
@@ -78,18 +83,11 @@ long sys_task_quota(struct frame *f)
 	t = c->obj;
 	if (delta < -(1l << 40) || delta > (1l << 40) || (t == self && delta))
 		return -E_INVAL;
-	if (delta > 0) {
-		if (!kmem_charge(self, delta))
-			return -E_NOMEM;
-		self->kmem_limit -= delta;
-		self->kmem_used -= delta;
-		t->kmem_limit += delta;
-	} else if (delta < 0) {
-		if (t->kmem_limit - t->kmem_used < (u64)-delta)
-			return -E_NOMEM;
-		t->kmem_limit += delta;
-		self->kmem_limit -= delta;
-	}
+	if ((delta > 0 && unused(self) < (u64)delta) ||
+	    (delta < 0 && unused(t) < (u64)-delta))
+		return -E_NOMEM;
+	t->kmem_limit += delta;
+	self->kmem_limit -= delta;
 	f->rdi = t->kmem_limit;
 	f->rsi = t->kmem_used;
 	return 0;

@@ -297,22 +297,21 @@ static u64 spare(u64 task, u64 keep)
  */
 static bool shrink_task(unsigned i)
 {
-	u64 limit, used, back;
+	u64 limit, keep;
 
-	if (sys_task_quota(slot(i), 0, &limit, &used) ||
-	    limit <= USER_TASK_QUOTA)
-		return false;
 	flush_task(i);
-	back = spare(slot(i), 0);
-	if (limit - back < USER_TASK_QUOTA)
-		back = limit - USER_TASK_QUOTA;
-	if (!back || sys_task_quota(slot(i), -(long)back, NULL, NULL))
+	if (sys_task_quota(slot(i), 0, &limit, &keep))
+		return false;
+	if (keep < USER_TASK_QUOTA)
+		keep = USER_TASK_QUOTA;
+	if (limit <= keep ||
+	    sys_task_quota(slot(i), -(long)(limit - keep), NULL, NULL))
 		return false;
 	counters[CNT_QUOTA_RETURNS]++;
 	return true;
 }
 
-/* The user task other than except that holds the most quota. */
+/* The user task other than except holding the most quota beyond its start. */
 static int largest_task(int except)
 {
 	u64 limit, best = USER_TASK_QUOTA;

@@ -172,6 +172,7 @@ static int wait_check(int pid, int *status, unsigned deadline)
 
 static int run_check(const struct check *c)
 {
+	unsigned deadline = watchdog_s(c) + DEADLINE_EXTRA_S;
 	int status = 0;
 	int pid;
 
@@ -186,12 +187,11 @@ static int run_check(const struct check *c)
 		check_child(c);
 	setpgid(pid, pid); /* either side may win the race; both agree */
 
-	if (wait_check(pid, &status, watchdog_s(c) + DEADLINE_EXTRA_S) < 0) {
+	if (wait_check(pid, &status, deadline) < 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		printf("not ok - %s: no verdict after %d s%s%s\n", c->name,
-		       watchdog_s(c) + DEADLINE_EXTRA_S, reason[0] ? "; " : "",
-		       reason);
+		printf("not ok - %s: no verdict after %u s%s%s\n", c->name,
+		       deadline, reason[0] ? "; " : "", reason);
 		return -1;
 	}
 	kill(-pid, SIGKILL); /* reap anything the check left behind */
