@@ -9,6 +9,7 @@
  * A vCPU thread's faults become upcalls instead (vcpu.c).
  */
 #include <lib.h>
+#include <debug.h>
 #include <fault.h>
 #include <ipc.h>
 #include <map.h>
@@ -63,6 +64,8 @@ KERNEL_EVENT void fault_user(struct frame *f)
 
 	stat_inc(STAT_FAULTS);
 	t->fault_addr = f->vector == 14 ? read_cr2() : 0;
+	if (f->vector == 1)
+		f->error = debug_take_dr6(); /* #DB pushes no error code */
 	if (f->vector == 14 && t->task->is_root &&
 	    map_root_window_fault(&t->task->space, t->fault_addr))
 		return;

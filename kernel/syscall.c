@@ -6,6 +6,7 @@
  */
 #include <lib.h>
 #include <cap.h>
+#include <debug.h>
 #include <dma.h>
 #include <ipc.h>
 #include <irq.h>
@@ -95,6 +96,7 @@ KERNEL_HOT_DATA static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_DMA_ASSIGN] = sys_dma_assign,
 	[SYS_DMA_FAULTS] = sys_dma_faults,
 	[SYS_TASK_QUOTA] = sys_task_quota,
+	[SYS_THREAD_DEBUG] = sys_thread_debug,
 };
 
 KERNEL_EVENT void syscall_dispatch(struct frame *f)

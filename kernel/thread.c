@@ -4,6 +4,7 @@
  * stack, address space, FPU/SSE/AVX state, user FS/GS base).
  */
 #include <lib.h>
+#include <debug.h>
 #include <ipc.h>
 #include <kmem.h>
 #include <sched.h>
@@ -116,6 +117,7 @@ KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 			stat_inc(STAT_SPACE_SWITCHES);
 		space_activate(&run->space);
 		task_io_activate(run);
+		debug_activate(to);
 		fpu_restore(to);
 		wrmsr(MSR_FS_BASE, to->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, to->gs_base);

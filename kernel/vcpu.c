@@ -18,6 +18,7 @@
  */
 #include <lib.h>
 #include <cap.h>
+#include <debug.h>
 #include <ipc.h>
 #include <sched.h>
 #include <stats.h>
@@ -63,6 +64,7 @@ static void run_in(struct thread *t, struct task *run, u64 slot)
 	t->vcpu_user_slot = slot;
 	space_activate(&run->space);
 	task_io_activate(run);
+	debug_activate(t);
 }
 
 /*
@@ -248,7 +250,7 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 	err = vcpu_regs_check(&chk, run != t->task);
 	if (err)
 		return err;
-	vcpu_regs_load(f, &s->regs);
+	vcpu_regs_load(f, &s->regs, run != t->task);
 	f->rip = chk.rip;
 	if (run != t->task) {
 		struct vcpu_regs host;

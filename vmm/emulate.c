@@ -288,10 +288,10 @@ static VMM_WARM void special_registers(struct vcpu *v, struct vcpu_regs *r,
 			return;
 		general_protection(v, r, start);
 	case INSN_MOV_FROM_DR:
-		*p = v->dr[in->reg & 7];
+		*p = cpu_read_dr(v, in->reg & 7);
 		return;
 	case INSN_MOV_TO_DR:
-		v->dr[in->reg & 7] = *p;
+		cpu_write_dr(v, in->reg & 7, *p);
 		return;
 	}
 	r->rip = start;

@@ -26,7 +26,8 @@ static const char *const counter_names[CNT_COUNT] = {
 	"space_reclaims", "direct_resumes",
 	"revalidations",  "pages_kept",
 	"own_reclaims",	  "quota_grows",
-	"quota_returns",
+	"quota_returns",  "debug_sets",
+	"debug_unarmed",
 };
 
 static bool isalnum_ascii(char c)

@@ -39,7 +39,8 @@
 #define SYS_DMA_ASSIGN		26	/* (iommu_cap, task or CAP_NONE, bdf) */
 #define SYS_DMA_FAULTS		27	/* (task) -> count, address, info */
 #define SYS_TASK_QUOTA		28	/* (task, delta) -> limit, used */
-#define SYS_COUNT		29
+#define SYS_THREAD_DEBUG	29	/* (thread, dr7, dr0..dr3): see debug.h */
+#define SYS_COUNT		30
 
 /* SYS_THREAD_CONTROL flags. */
 #define TC_SET_PAGER	(1u << 0)

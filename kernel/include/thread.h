@@ -72,6 +72,11 @@ struct thread {
 	void *vcpu_kva;			/* the area in the direct map, valid */
 	u64 vcpu_kva_unmaps;		/* while space.unmaps has this value */
 
+	/* hardware breakpoints (debug.h): dr7 0 for none */
+	struct {
+		u64 addr[4], dr7;
+	} debug;
+
 	u64 fs_base, gs_base; /* user FS/GS base (FSGSBASE) */
 	u64 cpu_tsc;	      /* TSC cycles run */
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));

@@ -78,7 +78,9 @@
 #define RFLAGS_RF (1ul << 16)
 #define RFLAGS_AC (1ul << 18)
 /* What a CPL-3 popf/resume can really set; IF is virtual. */
-#define RFLAGS_USER_MASK 0x0cd5ul /* CF PF AF ZF SF TF DF OF */
+#define RFLAGS_USER_MASK 0x0cd5ul /* CF PF AF ZF SF DF OF */
+/* Guest user mode also keeps the single-step flags (debug.c). */
+#define RFLAGS_USER_STEP (RFLAGS_TF | RFLAGS_RF)
 
 #define CR0_PE (1ul << 0)
 #define CR0_TS (1ul << 3)
@@ -96,6 +98,7 @@
 
 /* Exception vectors (Intel SDM Vol. 3A 6.3.1). */
 #define VEC_DE 0
+#define VEC_DB 1
 #define VEC_DB 1
 #define VEC_BP 3
 #define VEC_UD 6
@@ -183,10 +186,10 @@ static inline void vcpu_set_if(struct vcpu *v, bool on)
 /* RFLAGS as the guest sees them: the real arithmetic flags, virtual IF. */
 static inline u64 vcpu_guest_rflags(struct vcpu *v, const struct vcpu_regs *r)
 {
-	bool on = v->cpl == 3 || vcpu_if(v);
+	bool user = v->cpl == 3, on = user || vcpu_if(v);
+	u64 keep = RFLAGS_USER_MASK | (user ? RFLAGS_USER_STEP : 0);
 
-	return (r->rflags & RFLAGS_USER_MASK) | RFLAGS_FIXED |
-	       (on ? RFLAGS_IF : 0);
+	return (r->rflags & keep) | RFLAGS_FIXED | (on ? RFLAGS_IF : 0);
 }
 
 /* Let virtual interrupts upcall now, whatever context we are in. */
@@ -244,6 +247,8 @@ enum counter {
 	CNT_OWN_RECLAIMS,
 	CNT_QUOTA_GROWS,
 	CNT_QUOTA_RETURNS,
+	CNT_DEBUG_SETS,
+	CNT_DEBUG_UNARMED,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -353,6 +358,9 @@ bool cpu_rdmsr(struct vcpu *v, u32 msr, u64 *val);
 bool cpu_wrmsr(struct vcpu *v, u32 msr, u64 val);
 bool cpu_write_cr(struct vcpu *v, unsigned cr, u64 val);
 u64 cpu_read_cr(struct vcpu *v, unsigned cr);
+u64 cpu_read_dr(struct vcpu *v, unsigned n);
+void cpu_write_dr(struct vcpu *v, unsigned n, u64 val);
+void cpu_debug_trap(struct vcpu *v, u64 dr6);
 void cpu_load_gs_base(struct vcpu *v);
 
 /* inject.c */

@@ -28,6 +28,10 @@ struct idt_entry {
 } __attribute__((packed));
 
 static struct idt_entry idt[256] __attribute__((aligned(4096))); /* one page */
+
+/* #DB's own stack (IST 1): it can arrive with the user's RSP (debug.c). */
+#define IST_DEBUG 1
+static u8 debug_stack[1024] __attribute__((aligned(16)));
 extern u64 isr_table[256];
 extern char syscall_entry[];
 
@@ -50,6 +54,7 @@ static void gdt_init(void)
 		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;
 
+	cpu0_tss.ist[IST_DEBUG - 1] = (u64)debug_stack + sizeof(debug_stack);
 	cpu0_tss.iomap_base = IOMAP_NONE;
 	cpu0_tss.io_bitmap[IO_BITMAP_BYTES] = 0xff;
 	asm volatile("lgdt %0" : : "m"(p));
@@ -72,7 +77,7 @@ static void idt_init(void)
 
 		idt[v].off0 = a & 0xffff;
 		idt[v].sel = KERNEL_CS;
-		idt[v].ist = 0;
+		idt[v].ist = v == 1 ? IST_DEBUG : 0;
 		/* interrupt gate; DPL 3 only for int3 so user code can probe */
 		idt[v].type = v == 3 ? 0xee : 0x8e;
 		idt[v].off1 = (a >> 16) & 0xffff;

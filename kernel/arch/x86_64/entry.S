@@ -6,6 +6,7 @@
  */
 #include <arch/frame.h>
 #include <arch/percpu.h>
+#include <abi/debug.h>
 
 #define F_VECTOR	(15 * 8)
 #define F_RIP		(17 * 8)
@@ -54,9 +55,44 @@ isr_\v:
 	.else
 	.text
 	.endif
+	.if i != 1
 	stub %i
+	.endif
 	.set i, i + 1
 	.endr
+
+	/*
+	 * #DB runs on its own stack (IST 1, cpu.c). In ring 0 it can only be
+	 * a user data breakpoint held back past a MOV SS or POP SS onto the
+	 * first instruction of syscall_entry, with the user's RSP and GS
+	 * base still loaded (debug.c): reset DR6 and go on, touching neither.
+	 * From user mode the frame moves to the thread's kernel stack, where
+	 * every entry from user mode leaves it.
+	 */
+	.text
+	.align 16
+isr_1:
+	testb	$3, 8(%rsp)		/* CS */
+	jz	1f
+	swapgs
+	mov	%rax, %gs:PERCPU_USER_RSP	/* scratch, as in syscall_entry */
+	mov	%rsp, %rax
+	mov	%gs:PERCPU_KSTACK_TOP, %rsp
+	pushq	32(%rax)		/* ss */
+	pushq	24(%rax)		/* rsp */
+	pushq	16(%rax)		/* rflags */
+	pushq	8(%rax)			/* cs */
+	pushq	(%rax)			/* rip */
+	mov	%gs:PERCPU_USER_RSP, %rax
+	swapgs				/* trap_common swaps again */
+	pushq	$0
+	pushq	$1
+	jmp	trap_common
+1:	push	%rax
+	mov	$DR6_INIT, %rax
+	mov	%rax, %dr6
+	pop	%rax
+	iretq
 
 	/* every entry and exit: KERNEL_EVENT (lib.h, kernel.ld) */
 	.section .text.event, "ax"

@@ -54,9 +54,17 @@ KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 	return 0;
 }
 
-/* RFLAGS keeps the arithmetic flags, TF and DF; IF set, IOPL 0. */
-KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
+/*
+ * RFLAGS keeps the arithmetic flags and DF; IF set, IOPL 0. In another
+ * task also TF and RF, with which a guest kernel single-steps its process
+ * and resumes it past an instruction breakpoint; never in the own task,
+ * where a #DB would hit the VMM.
+ */
+KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
+				 bool away)
 {
+	u64 keep = RFLAGS_USER_MASK | (away ? RFLAGS_TF | RFLAGS_RF : 0);
+
 	f->rax = r->rax;
 	f->rbx = r->rbx;
 	f->rcx = r->rcx;
@@ -74,7 +82,7 @@ KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r)
 	f->r15 = r->r15;
 	f->rip = r->rip;
 	f->rsp = r->rsp;
-	f->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_IF;
+	f->rflags = (r->rflags & keep) | RFLAGS_IF;
 	f->cs = USER_CS;
 	f->ss = USER_DS;
 	f->vector = FRAME_FULL; /* rcx and r11 too: no SYSRET */

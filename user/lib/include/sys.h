@@ -9,6 +9,7 @@
 #include <types.h>
 #include <abi/boot.h>
 #include <abi/cap.h>
+#include <abi/debug.h>
 #include <abi/dma.h>
 #include <abi/errno.h>
 #include <abi/ipc.h>
@@ -48,6 +49,14 @@ static inline long sys_debug_write(const char *s, u64 n)
 static inline long sys_task_create(u64 slot, u64 quota)
 {
 	return syscall6(SYS_TASK_CREATE, slot, quota, 0, 0, 0, 0).status;
+}
+
+/* Hardware breakpoints of a thread: DR7 and DR0-DR3 (abi/debug.h). */
+static inline long sys_thread_debug(u64 thread, u64 dr7, const u64 addr[4])
+{
+	return syscall6(SYS_THREAD_DEBUG, thread, dr7, addr[0], addr[1],
+			addr[2], addr[3])
+		.status;
 }
 
 /*

@@ -36,7 +36,8 @@
 #define RFLAGS_IOPL (3ul << 12)
 #define RFLAGS_NT (1ul << 14)
 #define RFLAGS_AC (1ul << 18)
-#define RFLAGS_USER_MASK 0xcd5ul /* CF PF AF ZF SF TF DF OF */
+#define RFLAGS_RF (1ul << 16)
+#define RFLAGS_USER_MASK 0xcd5ul /* CF PF AF ZF SF DF OF */
 
 static inline u8 inb(u16 port)
 {

@@ -22,6 +22,7 @@ struct percpu {
 	struct space *loaded_space;   /* whose page tables CR3 holds */
 	struct task *io_bitmap_owner; /* whose bitmap the TSS holds */
 	bool io_bitmap_on;	      /* and whether it is in force */
+	struct thread *debug_loaded;  /* whose breakpoints DR7 holds */
 };
 
 extern struct percpu cpu0;
