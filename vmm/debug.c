@@ -20,7 +20,6 @@
 #define DR6_STATUS                                                             \
 	(DR6_HIT(0) | DR6_HIT(1) | DR6_HIT(2) | DR6_HIT(3) | DR6_BD | DR6_BS | \
 	 DR6_BT)
-#define GUEST_USER_END 0x0000800000000000ul
 
 static const u64 len_bytes[4] = { 1, 2, 8, 4 };
 

@@ -57,25 +57,43 @@ static VMM_WARM u64 effective_address(struct vcpu *v, struct vcpu_regs *r,
 }
 
 static void noreturn memory_fault(struct vcpu *v, struct vcpu_regs *r,
-				  u64 start, u64 va, bool w)
+				  u64 start, u64 va, u64 error)
 {
 	v->cr2 = va;
 	r->rip = start;
-	inject_exception(v, r, VEC_PF, true, w ? PFE_W : 0);
+	inject_exception(v, r, VEC_PF, true, error);
+}
+
+/*
+ * Memory operands: the guest kernel's reach all of guest memory; a guest
+ * process's (an instruction emulated for user mode, umip.c) only what its
+ * page tables let user mode reach.
+ */
+static VMM_WARM void mem_copy(struct vcpu *v, struct vcpu_regs *r, u64 start,
+			      u64 va, void *buf, u64 len, bool write)
+{
+	u64 fault, present;
+
+	if (v->cpl == 3) {
+		if (guest_user_copy(va, buf, len, write, &fault, &present))
+			memory_fault(v, r, start, fault,
+				     present | (write ? PFE_W : 0));
+		return;
+	}
+	if (write ? guest_write(va, buf, len) : guest_read(va, buf, len))
+		memory_fault(v, r, start, va, write ? PFE_W : 0);
 }
 
 static VMM_WARM void mem_read(struct vcpu *v, struct vcpu_regs *r, u64 start,
 			      u64 va, void *buf, u64 len)
 {
-	if (guest_read(va, buf, len))
-		memory_fault(v, r, start, va, false);
+	mem_copy(v, r, start, va, buf, len, false);
 }
 
 static VMM_WARM void mem_write(struct vcpu *v, struct vcpu_regs *r, u64 start,
 			       u64 va, const void *buf, u64 len)
 {
-	if (guest_write(va, buf, len))
-		memory_fault(v, r, start, va, true);
+	mem_copy(v, r, start, va, (void *)buf, len, true);
 }
 
 /* The r/m operand of in, size bytes. */

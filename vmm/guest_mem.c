@@ -180,3 +180,41 @@ VMM_HOT long guest_write(u64 va, const void *buf, u64 len)
 {
 	return guest_copy(va, (void *)buf, len, true);
 }
+
+/*
+ * Guest user memory as the process's own access would reach it: every
+ * page user-accessible, and writable for a write, in RAM. 0, or the
+ * page-fault error bit PFE_P (the page is there, the access is not
+ * allowed) or 0 with *fault the address, for the #PF to inject.
+ */
+long guest_user_copy(u64 va, void *buf, u64 len, bool write, u64 *fault,
+		     u64 *pf_present)
+{
+	u8 *b = buf;
+
+	while (len) {
+		u64 n = 4096 - (va & 4095);
+		struct gpt_walk w;
+		bool ok;
+
+		if (n > len)
+			n = len;
+		ok = va < GUEST_USER_END &&
+		     gpt_walk(vcpu_current()->cr3, va, &w);
+		*pf_present = ok ? PFE_P : 0;
+		if (!ok || !w.user || (write && !w.writable) ||
+		    !gpa_is_ram(w.gpa, n)) {
+			*fault = va;
+			return -1;
+		}
+		gpt_mark(&w, write);
+		if (write)
+			memcpy(gpa_ptr(w.gpa), b, n);
+		else
+			memcpy(b, gpa_ptr(w.gpa), n);
+		va += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}

@@ -27,7 +27,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"revalidations",  "pages_kept",
 	"own_reclaims",	  "quota_grows",
 	"quota_returns",  "debug_sets",
-	"debug_unarmed",
+	"debug_unarmed",  "umip_emulations",
 };
 
 static bool isalnum_ascii(char c)

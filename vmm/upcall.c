@@ -95,6 +95,8 @@ static VMM_HOT void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
 			page_fault(v, r, st->fault_addr, st->error);
 		if (v->cpl == 0 && (vector == VEC_GP || vector == VEC_UD))
 			trap_and_emulate(v, r, vector, st->error);
+		if (v->cpl == 3 && vector == VEC_GP)
+			umip_user_gp(v, r, st->error);
 		if (vector == VEC_DB)
 			cpu_debug_trap(v, st->error);
 		inject_exception(v, r, vector, has_error_code(vector),

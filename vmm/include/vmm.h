@@ -89,6 +89,7 @@
 #define CR4_PSE (1ul << 4)
 #define CR4_PAE (1ul << 5)
 #define CR4_PGE (1ul << 7)
+#define CR4_UMIP (1ul << 11)
 #define CR4_PCIDE (1ul << 17)
 #define CR4_OSXSAVE (1ul << 18)
 #define EFER_SCE (1ul << 0)
@@ -249,6 +250,7 @@ enum counter {
 	CNT_QUOTA_RETURNS,
 	CNT_DEBUG_SETS,
 	CNT_DEBUG_UNARMED,
+	CNT_UMIP_EMULATIONS,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
@@ -270,6 +272,7 @@ extern char vmm_text_start[], vmm_text_end[];
 
 /* guest_mem.c: guest virtual and physical memory */
 #define GUEST_KERNEL_HALF HYPERVISOR_SLOT_END /* after the hypervisor range */
+#define GUEST_USER_END 0x0000800000000000ul
 static inline void *gpa_ptr(u64 gpa)
 {
 	return (void *)(VM_GPA_WINDOW + gpa);
@@ -288,6 +291,8 @@ void gpt_forget(u64 va);
 void gpt_forget_all(void);
 long guest_read(u64 va, void *buf, u64 len);
 long guest_write(u64 va, const void *buf, u64 len);
+long guest_user_copy(u64 va, void *buf, u64 len, bool write, u64 *fault,
+		     u64 *pf_present);
 
 /* softtlb.c */
 enum tlb_result {
@@ -361,6 +366,7 @@ u64 cpu_read_cr(struct vcpu *v, unsigned cr);
 u64 cpu_read_dr(struct vcpu *v, unsigned n);
 void cpu_write_dr(struct vcpu *v, unsigned n, u64 val);
 void cpu_debug_trap(struct vcpu *v, u64 dr6);
+void noreturn umip_user_gp(struct vcpu *v, struct vcpu_regs *r, u64 error);
 void cpu_load_gs_base(struct vcpu *v);
 
 /* inject.c */

@@ -17,8 +17,19 @@ KERNEL_HOT_DATA struct percpu cpu0;
  */
 struct tss cpu0_tss __attribute__((section(".data.hot.tss"), aligned(64)));
 
-/* null, kernel code, kernel data, user data, user code, TSS (2 slots). */
-KERNEL_HOT_DATA static u64 gdt[7] __attribute__((aligned(16)));
+/*
+ * Linux x86-64's GDT layout (frame.h): what user mode can see of it with
+ * a selector (mov to a segment register, lar, lsl, far transfers) is what
+ * a guest process would see natively, the descriptors included. Entry 15
+ * is Linux's "CPU and node" segment, whose limit the vDSO's getcpu reads
+ * with lsl: CPU 0, node 0. SYSCALL/SYSRET need kernel CS, kernel DS and
+ * user32 CS, user DS, user CS in this order.
+ */
+#define GDT_ENTRIES 16
+_Static_assert(KERNEL_DS == KERNEL_CS + 8 && USER_DS == USER32_CS + 8 &&
+		       USER_CS == USER32_CS + 16,
+	       "the order SYSCALL and SYSRET assume");
+KERNEL_HOT_DATA static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 
 struct idt_entry {
 	u16 off0, sel;
@@ -45,14 +56,19 @@ static void gdt_init(void)
 	u64 base = (u64)&cpu0_tss, limit = sizeof(cpu0_tss) - 1;
 	struct desc_ptr p = { sizeof(gdt) - 1, (u64)gdt };
 
-	gdt[1] = 0x00209a0000000000; /* L=1 code, DPL 0 */
-	gdt[2] = 0x0000920000000000; /* data, DPL 0 */
-	gdt[3] = 0x0000f20000000000; /* data, DPL 3 (SYSRET SS) */
-	gdt[4] = 0x0020fa0000000000; /* L=1 code, DPL 3 (SYSRET CS) */
+	/* flat, 4 GiB limit, accessed: as Linux's (Vol. 3A 3.4.5) */
+	gdt[1] = 0x00cf9b000000ffff;		   /* 32-bit code, DPL 0 */
+	gdt[KERNEL_CS / 8] = 0x00af9b000000ffff;   /* L=1 code, DPL 0 */
+	gdt[KERNEL_DS / 8] = 0x00cf93000000ffff;   /* data, DPL 0 */
+	gdt[USER32_CS / 8] = 0x00cffb000000ffff;   /* 32-bit code, DPL 3 */
+	gdt[USER_DS / 8] = 0x00cff3000000ffff;	   /* data, DPL 3 */
+	gdt[USER_CS / 8] = 0x00affb000000ffff;	   /* L=1 code, DPL 3 */
+	gdt[CPUNODE_SEL / 8] = 0x0040f50000000000; /* limit: node << 12 | cpu */
 	/* 64-bit available TSS descriptor, Vol. 3A 8.2.3 */
-	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[6] = base >> 32;
+	gdt[TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			   (0x89ul << 40) | (((limit >> 16) & 0xf) << 48) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[TSS_SEL / 8 + 1] = base >> 32;
 
 	cpu0_tss.ist[IST_DEBUG - 1] = (u64)debug_stack + sizeof(debug_stack);
 	cpu0_tss.iomap_base = IOMAP_NONE;
@@ -65,7 +81,7 @@ static void gdt_init(void)
 		     :
 		     : "i"(KERNEL_CS)
 		     : "rax", "memory");
-	asm volatile("ltr %w0" : : "r"(0x28));
+	asm volatile("ltr %w0" : : "r"(TSS_SEL));
 }
 
 static void idt_init(void)
@@ -95,6 +111,13 @@ static void features_init(void)
 	cpuid(7, 0, &a, &b, &c, &d);
 	if (b & 1) /* CPUID.07H:EBX.FSGSBASE[bit 0] */
 		cr4 |= CR4_FSGSBASE;
+	/*
+	 * UMIP (ECX bit 2): sgdt, sidt, sldt, str and smsw fault in user
+	 * mode instead of showing the kernel's tables and CR0. A VMM then
+	 * answers them with its guest's values (vmm/umip.c).
+	 */
+	if (c & (1u << 2))
+		cr4 |= CR4_UMIP;
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (c & (1u << 26)) /* XSAVE */
 		cr4 |= CR4_OSXSAVE;
@@ -109,8 +132,9 @@ static void features_init(void)
 static void syscall_init(void)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
-	/* SYSCALL loads CS=0x08 SS=0x10; SYSRET CS=0x10+16|3, SS=0x10+8|3 */
-	wrmsr(MSR_STAR, (0x13ul << 48) | ((u64)KERNEL_CS << 32));
+	/* SYSCALL: CS = KERNEL_CS, SS = +8; SYSRET: CS = USER32_CS + 16,
+	 * SS = USER32_CS + 8 (Vol. 3A 5.8.8) */
+	wrmsr(MSR_STAR, ((u64)USER32_CS << 48) | ((u64)KERNEL_CS << 32));
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
 	/* Clear IF, TF, DF, AC, NT on entry: the kernel runs with IRQs off. */
 	wrmsr(MSR_FMASK,

@@ -27,10 +27,17 @@ struct frame {
 
 #endif
 
-#define USER_CS 0x23
-#define USER_DS 0x1b
-#define KERNEL_CS 0x08
-#define KERNEL_DS 0x10
+/*
+ * The selectors of Linux x86-64 (cpu.c's GDT has its layout): a guest
+ * process sees the segments it would see natively.
+ */
+#define KERNEL_CS 0x10
+#define KERNEL_DS 0x18
+#define USER32_CS 0x23
+#define USER_DS 0x2b
+#define USER_CS 0x33
+#define TSS_SEL 0x40
+#define CPUNODE_SEL 0x7b
 
 #ifndef __ASSEMBLER__
 static inline int frame_from_user(const struct frame *f)

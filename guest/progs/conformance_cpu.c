@@ -1,0 +1,154 @@
+/*
+ * What user mode can see of the CPU it runs on, as Linux x86-64 sets it
+ * up: the segment selectors and descriptors of its GDT, the "CPU and
+ * node" segment the vDSO's getcpu reads, and what sgdt, sidt, sldt, str
+ * and smsw show a process of a kernel that does not turn on UMIP (our
+ * config fragments do not). Under the VMM each of these was once the
+ * microkernel's instead (selector 0x23 for CS, getcpu saying CPU 123,
+ * the microkernel's GDT address).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "conformance.h"
+
+/* Linux x86-64's selectors (arch/x86/include/asm/segment.h). */
+#define USER32_CS 0x23
+#define USER_DS 0x2b
+#define USER_CS 0x33
+#define CPUNODE 0x7b
+#define GDT_LIMIT 0x7f /* 16 entries */
+#define TSS_SEL 0x40
+/* The end of the range Linux leaves to hypervisors (and our microkernel) */
+#define HYPERVISOR_END 0xffff880000000000ul
+
+/* lar and lsl of a selector: ZF says whether it is usable. */
+static int lar(unsigned sel, unsigned *ar)
+{
+	unsigned char ok;
+
+	asm volatile("lar %2, %0; setz %1" : "=r"(*ar), "=q"(ok) : "r"(sel));
+	*ar &= 0xffff00;
+	return ok;
+}
+
+static int lsl(unsigned sel, unsigned *limit)
+{
+	unsigned char ok;
+
+	asm volatile("lsl %2, %0; setz %1" : "=r"(*limit), "=q"(ok) : "r"(sel));
+	return ok;
+}
+
+static int segments(void)
+{
+	static const struct {
+		unsigned sel, ar, limit;
+	} want[] = {
+		{ USER32_CS, 0xc0fb00, 0xffffffff },
+		{ USER_DS, 0xc0f300, 0xffffffff },
+		{ USER_CS, 0xa0fb00, 0xffffffff },
+		{ CPUNODE, 0x40f500, 0 }, /* CPU 0, node 0 */
+	};
+	unsigned short cs, ss;
+	unsigned ar, limit;
+
+	asm volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
+	if (cs != USER_CS || ss != USER_DS)
+		return check_fail("cs %x ss %x, want %x %x", cs, ss, USER_CS,
+				  USER_DS);
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		if (!lar(want[i].sel, &ar) || !lsl(want[i].sel, &limit))
+			return check_fail("selector %x unusable", want[i].sel);
+		if (ar != want[i].ar || limit != want[i].limit)
+			return check_fail("selector %x: rights %x limit %x, "
+					  "want %x %x",
+					  want[i].sel, ar, limit, want[i].ar,
+					  want[i].limit);
+	}
+	/* user mode may load the user data selector itself */
+	asm volatile("mov %0, %%ds; mov %0, %%es" : : "r"(USER_DS));
+	asm volatile("mov %0, %%ds; mov %0, %%es" : : "r"(0));
+	return 0;
+}
+
+/* glibc asks the vDSO (lsl of CPUNODE) or rseq; the system call, the kernel. */
+static int getcpu_agrees(void)
+{
+	unsigned cpu = ~0u, node = ~0u;
+	int lib = sched_getcpu();
+
+	if (syscall(SYS_getcpu, &cpu, &node, NULL) < 0)
+		return check_fail_errno("getcpu");
+	if (lib != (int)cpu || cpu != 0 || node != 0)
+		return check_fail("sched_getcpu %d, getcpu cpu %u node %u, "
+				  "want 0 (one CPU)",
+				  lib, cpu, node);
+	return 0;
+}
+
+struct __attribute__((packed)) dtr {
+	unsigned short limit;
+	unsigned long base;
+};
+
+static sigjmp_buf segv_jump;
+
+static void on_segv(int sig)
+{
+	siglongjmp(segv_jump, sig);
+}
+
+static int umip_instructions(void)
+{
+	struct dtr gdt, idt;
+	unsigned long msw = 0, tr = 0, ldt = 1;
+	struct dtr *fresh, *ro;
+	volatile int faulted = 0;
+
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+	asm volatile("smsw %0; str %1; sldt %2"
+		     : "=r"(msw), "=r"(tr), "=r"(ldt));
+	if (gdt.limit != GDT_LIMIT || idt.limit != 0xfff)
+		return check_fail("GDT limit %x, IDT limit %x", gdt.limit,
+				  idt.limit);
+	if (gdt.base < HYPERVISOR_END || idt.base < HYPERVISOR_END)
+		return check_fail("GDT at %lx, IDT at %lx: not Linux's",
+				  gdt.base, idt.base);
+	if ((msw & 0x80000001) != 0x80000001 || tr != TSS_SEL || ldt != 0)
+		return check_fail("smsw %lx (want PE, PG), str %lx, sldt %lx",
+				  msw, tr, ldt);
+	/* a page not touched yet: faulted in, then written */
+	fresh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED || ro == MAP_FAILED)
+		return check_fail_errno("mmap");
+	asm volatile("sgdt %0" : "=m"(*fresh));
+	if (memcmp(fresh, &gdt, sizeof(gdt)))
+		return check_fail("sgdt into a fresh page stored %x %lx",
+				  fresh->limit, fresh->base);
+	/* a read-only page: SIGSEGV, as for any store */
+	signal(SIGSEGV, on_segv);
+	if (sigsetjmp(segv_jump, 1) == 0)
+		asm volatile("sidt %0" : "=m"(*ro));
+	else
+		faulted = 1;
+	signal(SIGSEGV, SIG_DFL);
+	munmap(fresh, 4096);
+	munmap(ro, 4096);
+	return faulted ? 0 : check_fail("sidt into a read-only page worked");
+}
+
+const struct check cpu_checks[] = {
+	{ "segments", segments },
+	{ "getcpu_agrees", getcpu_agrees },
+	{ "umip_instructions", umip_instructions },
+	{ NULL, NULL },
+};
