@@ -185,14 +185,19 @@ VMM_HOT enum tlb_result softtlb_fill(u64 va, u64 error, bool user,
 
 	*pf_error = (write ? PFE_W : 0) | (exec ? PFE_I : 0) |
 		    (user ? PFE_U : 0);
-	if (vmm_reserved(va))
-		return TLB_BAD;
+	/*
+	 * What the guest's tables do not allow is the guest's fault, in the
+	 * VMM's ranges too: a process probing the microkernel's addresses
+	 * gets its SIGSEGV. Only a mapping the VMM cannot give stops the VM.
+	 */
 	if (!gpt_walk(v->cr3, va, &w))
 		return TLB_GUEST_FAULT;
 	*pf_error |= PFE_P;
 	if ((user && !w.user) || (exec && !w.exec) ||
 	    (write && !w.writable && (user || (v->cr0 & CR0_WP))))
 		return TLB_GUEST_FAULT;
+	if (vmm_reserved(va))
+		return TLB_BAD;
 	gpt_mark(&w, write);
 	leaf = *w.entries[w.levels - 1];
 	rights = MAP_R | (w.exec ? MAP_X : 0);

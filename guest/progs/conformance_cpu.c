@@ -146,9 +146,51 @@ static int umip_instructions(void)
 	return faulted ? 0 : check_fail("sidt into a read-only page worked");
 }
 
+/*
+ * Reading, writing or jumping to addresses a hypervisor may use (Linux
+ * leaves 0xffff800000000000-0xffff87ffffffffff to them; ours keeps its
+ * microkernel at the start and its VMM at the end, and a window just
+ * below the fixmap) is a SIGSEGV like for any kernel address. Under the
+ * VMM such a fault once stopped the whole VM.
+ */
+static int hypervisor_addresses(void)
+{
+	static const unsigned long addr[] = {
+		0xffff800000100000ul, /* the microkernel's image */
+		0xffff878000000000ul, /* the VMM's */
+		0xffffffffff000000ul, /* the VMM's near window */
+	};
+	volatile int segvs = 0;
+	volatile unsigned i;
+
+	signal(SIGSEGV, on_segv);
+	for (i = 0; i < ARRAY_SIZE(addr); i++) {
+		volatile unsigned long *p = (unsigned long *)addr[i];
+
+		if (sigsetjmp(segv_jump, 1) == 0)
+			(void)*p;
+		else
+			segvs++;
+		if (sigsetjmp(segv_jump, 1) == 0)
+			*p = 1;
+		else
+			segvs++;
+		if (sigsetjmp(segv_jump, 1) == 0)
+			((void (*)(void))addr[i])();
+		else
+			segvs++;
+	}
+	signal(SIGSEGV, SIG_DFL);
+	if (segvs != 3 * ARRAY_SIZE(addr))
+		return check_fail("%d of %zu accesses faulted", segvs,
+				  3 * ARRAY_SIZE(addr));
+	return 0;
+}
+
 const struct check cpu_checks[] = {
 	{ "segments", segments },
 	{ "getcpu_agrees", getcpu_agrees },
 	{ "umip_instructions", umip_instructions },
+	{ "hypervisor_addresses", hypervisor_addresses },
 	{ NULL, NULL },
 };
