@@ -11,6 +11,35 @@ static bool fault_is(struct ipc_msg *m, long err, u64 label, u64 w0)
 	return err == 0 && TAG_LABEL(m->tag) == label && m->w[0] == w0;
 }
 
+/*
+ * A SYSCALL made in compatibility mode: the GDT has Linux's 32-bit user
+ * code segment (0x23), so any task can far-return into it. Such a
+ * SYSCALL goes to MSR_CSTAR, in ring 0 with the user's stack; the kernel
+ * answers -ENOSYS there. The code and its data stay below 4 GiB and use
+ * no data segment (DS is null in compatibility mode).
+ */
+long compat_syscall(void);
+static u64 compat_rsp __attribute__((used));
+asm(".text\n"
+    "compat_syscall:\n\t"
+    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
+    "mov %rsp, compat_rsp(%rip)\n\t"
+    "lea 1f(%rip), %rax\n\t"
+    "pushq $0x23\n\t"
+    "push %rax\n\t"
+    "lretq\n\t"
+    ".code32\n"
+    "1:\tmov $"
+    "10"
+    ", %eax\n\t" /* SYS_YIELD, were it a 64-bit call */
+    "syscall\n\t"
+    "ljmp $0x33, $2f\n\t"
+    ".code64\n"
+    "2:\tmov compat_rsp(%rip), %rsp\n\t"
+    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
+    "movslq %eax, %rax\n\t"
+    "ret\n");
+
 int main(void)
 {
 	struct spawn c;
@@ -89,6 +118,12 @@ int main(void)
 	child_restart();
 	t_result("isol.privileged", ok && ok2,
 		 "cli and hlt raise #GP in user mode");
+
+	e = compat_syscall();
+	t_result(
+		"isol.compat_syscall", e == -E_NOSYS,
+		"a SYSCALL from 32-bit compatibility mode returns %ld (want E_NOSYS)",
+		e);
 
 	/* names: the child's table holds only SLOT_PARENT */
 	for (u64 s = 0; s < CAP_SLOTS; s++) {

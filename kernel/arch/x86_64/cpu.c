@@ -44,7 +44,7 @@ static struct idt_entry idt[256] __attribute__((aligned(4096))); /* one page */
 #define IST_DEBUG 1
 static u8 debug_stack[1024] __attribute__((aligned(16)));
 extern u64 isr_table[256];
-extern char syscall_entry[];
+extern char syscall_entry[], syscall_compat_entry[];
 
 struct desc_ptr {
 	u16 limit;
@@ -118,6 +118,9 @@ static void features_init(void)
 	 */
 	if (c & (1u << 2))
 		cr4 |= CR4_UMIP;
+	/* SMEP (EBX bit 7): the kernel never runs code of a user page */
+	if (b & (1u << 7))
+		cr4 |= CR4_SMEP;
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (c & (1u << 26)) /* XSAVE */
 		cr4 |= CR4_OSXSAVE;
@@ -136,6 +139,7 @@ static void syscall_init(void)
 	 * SS = USER32_CS + 8 (Vol. 3A 5.8.8) */
 	wrmsr(MSR_STAR, ((u64)USER32_CS << 48) | ((u64)KERNEL_CS << 32));
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	wrmsr(MSR_CSTAR, (u64)syscall_compat_entry);
 	/* Clear IF, TF, DF, AC, NT on entry: the kernel runs with IRQs off. */
 	wrmsr(MSR_FMASK,
 	      RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);

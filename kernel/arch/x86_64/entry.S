@@ -7,6 +7,7 @@
 #include <arch/frame.h>
 #include <arch/percpu.h>
 #include <abi/debug.h>
+#include <abi/errno.h>
 
 #define F_VECTOR	(15 * 8)
 #define F_RIP		(17 * 8)
@@ -171,6 +172,19 @@ trap_return:
 	swapgs
 3:	add	$16, %rsp		/* vector, error code */
 	iretq
+
+	/*
+	 * SYSCALL from 32-bit compatibility mode (MSR_CSTAR): any task can
+	 * reach that mode through the GDT's 32-bit user code segment, and
+	 * there are no such calls. It lands here in ring 0 with the user's
+	 * stack pointer and GS base, so it touches neither: -E_NOSYS in
+	 * eax, back with SYSRET to the next instruction, as Linux without
+	 * IA32 emulation does.
+	 */
+	.globl syscall_compat_entry
+syscall_compat_entry:
+	mov	$-E_NOSYS, %eax
+	sysretl
 
 	.section .text.hot, "ax"
 /* void switch_context(u64 *save_sp, u64 new_sp): callee-saved regs only. */

@@ -10,6 +10,7 @@
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
 #define MSR_FMASK 0xc0000084
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
@@ -28,6 +29,7 @@
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
 #define CR4_UMIP (1ul << 11)
+#define CR4_SMEP (1ul << 20)
 #define CR4_FSGSBASE (1ul << 16)
 #define CR4_OSXSAVE (1ul << 18)
 
