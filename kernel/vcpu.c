@@ -55,8 +55,12 @@ static KERNEL_EVENT struct vcpu_state *area(struct thread *t, bool write)
 	return a;
 }
 
-/* Make t (current) run in task `run`: page tables and I/O bitmap. */
-static void run_in(struct thread *t, struct task *run, u64 slot)
+/*
+ * Make t (current) run in task `run`: page tables, I/O bitmap and
+ * breakpoints. Inlined: it is on every upcall and resume.
+ */
+static inline __attribute__((always_inline)) void
+run_in(struct thread *t, struct task *run, u64 slot)
 {
 	if (thread_run_task(t) != run)
 		stat_inc(STAT_SPACE_SWITCHES);
