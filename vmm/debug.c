@@ -21,26 +21,21 @@
 	(DR6_HIT(0) | DR6_HIT(1) | DR6_HIT(2) | DR6_HIT(3) | DR6_BD | DR6_BS | \
 	 DR6_BT)
 
-static const u64 len_bytes[4] = { 1, 2, 8, 4 };
-
 /* What the microkernel holds now: DR7 (0: nothing) and the addresses. */
 static u64 given_dr7, given_addr[DEBUG_SLOTS];
 
 /* The guest's slot i as the microkernel accepts it, or 0 for "off". */
 static u64 slot_bits(const struct vcpu *v, unsigned i)
 {
-	u64 dr7 = v->dr[7], fields = DR7_RW(i) | DR7_LEN(i);
-	u64 rw = (dr7 & DR7_RW(i)) >> (16 + 4 * i);
-	u64 len = (dr7 & DR7_LEN(i)) >> (18 + 4 * i);
-	u64 a = v->dr[i], last = a + len_bytes[len] - 1;
+	u64 dr7 = v->dr[7], a = v->dr[i], last = a + DR7_BYTES(dr7, i) - 1;
 
 	if (!(dr7 & DR7_ENABLE(i)))
 		return 0;
-	if (rw == 2 || (rw == 0 && len) || last < a || last >= GUEST_USER_END) {
+	if (!DR7_KIND_OK(dr7, i) || last < a || last >= GUEST_USER_END) {
 		counters[CNT_DEBUG_UNARMED]++;
 		return 0;
 	}
-	return (dr7 & (DR7_ENABLE(i) | fields));
+	return dr7 & (DR7_ENABLE(i) | DR7_RW(i) | DR7_LEN(i));
 }
 
 static void debug_sync(struct vcpu *v)
@@ -71,15 +66,20 @@ static void debug_sync(struct vcpu *v)
 		given_addr[i] = addr[i];
 }
 
+/* DR4 and DR5 are DR6 and DR7 while CR4.DE is clear (we never set it). */
+static unsigned dr_index(unsigned n)
+{
+	return n < 4 ? n : (n & 1) ? 7 : 6;
+}
+
 VMM_WARM u64 cpu_read_dr(struct vcpu *v, unsigned n)
 {
-	return v->dr[n < 4 ? n : (n & 1) ? 7 : 6]; /* DR4/5 alias DR6/7 */
+	return v->dr[dr_index(n)];
 }
 
 VMM_WARM void cpu_write_dr(struct vcpu *v, unsigned n, u64 val)
 {
-	if (n >= 4)
-		n = (n & 1) ? 7 : 6;
+	n = dr_index(n);
 	if (n == 6)
 		val |= DR6_INIT;
 	if (n == 7)

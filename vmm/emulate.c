@@ -66,7 +66,7 @@ static void noreturn memory_fault(struct vcpu *v, struct vcpu_regs *r,
 
 /*
  * Memory operands: the guest kernel's reach all of guest memory; a guest
- * process's (an instruction emulated for user mode, umip.c) only what its
+ * process's (an instruction emulated for user mode, upcall.c) only what its
  * page tables let user mode reach.
  */
 static VMM_WARM void mem_copy(struct vcpu *v, struct vcpu_regs *r, u64 start,

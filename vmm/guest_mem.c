@@ -129,7 +129,8 @@ void gpt_forget_all(void)
 }
 
 /* The guest-physical address of va, for an access by the guest kernel. */
-static VMM_HOT bool translate(u64 va, bool write, u64 *gpa)
+static inline __attribute__((always_inline)) bool translate(u64 va, bool write,
+							    u64 *gpa)
 {
 	struct kernel_xlat *k = kernel_xlat(va);
 	struct gpt_walk w;
@@ -149,7 +150,44 @@ static VMM_HOT bool translate(u64 va, bool write, u64 *gpa)
 	return true;
 }
 
-static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
+/*
+ * Where an access from the VMM may go: where the guest kernel's would
+ * (REACH_KERNEL, through the translation cache), where the current
+ * process's own would (REACH_USER: user-accessible, writable for a write,
+ * accessed and dirty bits set as the CPU sets them), or only to kernel
+ * pages (REACH_KERNEL_ONLY: what a module's site request may name).
+ */
+enum reach {
+	REACH_KERNEL,
+	REACH_USER,
+	REACH_KERNEL_ONLY
+};
+
+static inline __attribute__((always_inline)) bool
+reach_page(enum reach how, u64 va, bool write, u64 *gpa, u64 *pf_present)
+{
+	struct gpt_walk w;
+
+	*pf_present = 0;
+	if (how == REACH_KERNEL)
+		return translate(va, write, gpa);
+	if ((how == REACH_USER && va >= GUEST_USER_END) ||
+	    !gpt_walk(vcpu_current()->cr3, va, &w))
+		return false;
+	*pf_present = PFE_P;
+	if (how == REACH_KERNEL_ONLY ? w.user :
+				       !w.user || (write && !w.writable))
+		return false;
+	if (how == REACH_USER)
+		gpt_mark(&w, write);
+	*gpa = w.gpa;
+	return true;
+}
+
+/* Page by page; on failure *fault and *pf_present say where and why. */
+static inline __attribute__((always_inline)) long
+copy_pages(enum reach how, u64 va, void *buf, u64 len, bool write, u64 *fault,
+	   u64 *pf_present)
 {
 	u8 *b = buf;
 
@@ -158,8 +196,10 @@ static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 
 		if (n > len)
 			n = len;
-		if (!translate(va, write, &gpa))
+		if (!reach_page(how, va, write, &gpa, pf_present)) {
+			*fault = va;
 			return -1;
+		}
 		if (write)
 			memcpy(gpa_ptr(gpa), b, n);
 		else
@@ -173,48 +213,36 @@ static VMM_HOT long guest_copy(u64 va, void *buf, u64 len, bool write)
 
 VMM_HOT long guest_read(u64 va, void *buf, u64 len)
 {
-	return guest_copy(va, buf, len, false);
+	u64 fault, present;
+
+	return copy_pages(REACH_KERNEL, va, buf, len, false, &fault, &present);
 }
 
 VMM_HOT long guest_write(u64 va, const void *buf, u64 len)
 {
-	return guest_copy(va, (void *)buf, len, true);
+	u64 fault, present;
+
+	return copy_pages(REACH_KERNEL, va, (void *)buf, len, true, &fault,
+			  &present);
 }
 
 /*
- * Guest user memory as the process's own access would reach it: every
- * page user-accessible, and writable for a write, in RAM. 0, or the
- * page-fault error bit PFE_P (the page is there, the access is not
- * allowed) or 0 with *fault the address, for the #PF to inject.
+ * Guest user memory as the process's own access would reach it. 0, or
+ * -1 with *fault the address and *pf_present the page-fault error's P
+ * bit (PFE_P: the page is there, the access is not allowed), for the #PF
+ * to inject.
  */
 long guest_user_copy(u64 va, void *buf, u64 len, bool write, u64 *fault,
 		     u64 *pf_present)
 {
-	u8 *b = buf;
+	return copy_pages(REACH_USER, va, buf, len, write, fault, pf_present);
+}
 
-	while (len) {
-		u64 n = 4096 - (va & 4095);
-		struct gpt_walk w;
-		bool ok;
+/* Guest kernel memory only: a user page named here is an error. */
+long guest_kernel_only_copy(u64 va, void *buf, u64 len, bool write)
+{
+	u64 fault, present;
 
-		if (n > len)
-			n = len;
-		ok = va < GUEST_USER_END &&
-		     gpt_walk(vcpu_current()->cr3, va, &w);
-		*pf_present = ok ? PFE_P : 0;
-		if (!ok || !w.user || (write && !w.writable) ||
-		    !gpa_is_ram(w.gpa, n)) {
-			*fault = va;
-			return -1;
-		}
-		gpt_mark(&w, write);
-		if (write)
-			memcpy(gpa_ptr(w.gpa), b, n);
-		else
-			memcpy(b, gpa_ptr(w.gpa), n);
-		va += n;
-		b += n;
-		len -= n;
-	}
-	return 0;
+	return copy_pages(REACH_KERNEL_ONLY, va, buf, len, write, &fault,
+			  &present);
 }

@@ -34,9 +34,7 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 	vcpu_set_if(v, false);
 	if (r != &st->regs) /* an upcall's own registers are there already */
 		st->regs = *r;
-	st->regs.rflags = (r->rflags &
-			   (RFLAGS_USER_MASK | (user ? RFLAGS_USER_STEP : 0))) |
-			  RFLAGS_FIXED;
+	st->regs.rflags = (r->rflags & RFLAGS_KEPT(user)) | RFLAGS_FIXED;
 	if (user) {
 		st->regs.fs_base = v->fs_base;
 		st->regs.gs_base = v->gs_base;

@@ -31,30 +31,6 @@
 static struct record recs[MAX_MODULE_RECORDS];
 static bool left[MAX_MODULE_RECORDS];
 
-/* Copy a site's bytes from or to guest memory; supervisor pages only. */
-static long site_copy(u64 va, u8 *buf, u64 len, bool write)
-{
-	struct vcpu *v = vcpu_current();
-
-	while (len) {
-		struct gpt_walk w;
-		u64 n = 4096 - (va & 4095);
-
-		if (n > len)
-			n = len;
-		if (!gpt_walk(v->cr3, va, &w) || w.user)
-			return -1;
-		if (write)
-			memcpy(gpa_ptr(w.gpa), buf, n);
-		else
-			memcpy(buf, gpa_ptr(w.gpa), n);
-		va += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static void fail(struct vmmctl_request *req, int err, u64 site, const char *why)
 {
 	req->status = -err;
@@ -114,7 +90,7 @@ static long check_record(struct vmmctl_request *req, u64 i)
 		     "record names a site of the kernel image");
 		return -1;
 	}
-	if (site_copy(r->start, buf, r->end - r->start, false)) {
+	if (guest_kernel_only_copy(r->start, buf, r->end - r->start, false)) {
 		fail(req, VMMCTL_EFAULT, r->start,
 		     "site is not in mapped supervisor memory");
 		return -1;
@@ -165,9 +141,9 @@ void modsites_rewrite(struct vmmctl_request *req)
 		s = site_alloc(&index);
 		s->va = recs[i].start;
 		s->len = recs[i].end - recs[i].start;
-		if (site_copy(s->va, buf, s->len, false) ||
+		if (guest_kernel_only_copy(s->va, buf, s->len, false) ||
 		    site_decode(buf, s) || site_replace(buf, s, index) ||
-		    site_copy(s->va, buf, s->len, true))
+		    guest_kernel_only_copy(s->va, buf, s->len, true))
 			vmm_fatal("module site %lx changed while rewritten",
 				  s->va);
 		req->done++;

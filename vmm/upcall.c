@@ -5,8 +5,9 @@
  *
  *  - guest user code (the event came from a user task): a SYSCALL
  *    enters the guest kernel at its LSTAR, a page fault fills the soft
- *    TLB or becomes the guest's #PF, anything else goes through the
- *    guest's IDT;
+ *    TLB or becomes the guest's #PF, sgdt and the other UMIP
+ *    instructions (#GP) get the guest's values, anything else goes
+ *    through the guest's IDT;
  *  - guest kernel code (own task, outside the VMM's text): the same, and
  *    #GP/#UD on a sensitive instruction the afterburner missed is
  *    decoded, emulated and counted (trap-and-emulate fallback);
@@ -56,21 +57,48 @@ static VMM_HOT void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r,
 		  user ? "user" : "kernel", addr, r->rip);
 }
 
-/* #GP or #UD in the guest kernel: a sensitive instruction without site? */
+/*
+ * sgdt, sidt, sldt, str and smsw of a guest process. The microkernel
+ * turns on UMIP where the CPU has it, so in user mode they raise #GP
+ * instead of showing the microkernel's descriptor tables, task register
+ * and CR0. The guest kernel has not turned UMIP on (the VMM hides it,
+ * cpu_state.c), so on its virtual CPU they work at CPL 3: the VMM answers
+ * with the guest's own values, what the process would read natively, and
+ * writes a memory operand as the process's own store would go (emulate.c).
+ */
+static bool umip_insn(const struct vcpu *v, enum insn_kind kind)
+{
+	return !(v->cr4 & CR4_UMIP) &&
+	       (kind == INSN_SGDT || kind == INSN_SIDT || kind == INSN_SLDT ||
+		kind == INSN_STR || kind == INSN_SMSW);
+}
+
+/*
+ * #GP or #UD: in the guest kernel a sensitive instruction without site,
+ * in a guest process one of the UMIP instructions; anything else is the
+ * guest's. The instruction is fetched as its own mode may (up to the
+ * first byte that cannot be).
+ */
 static void noreturn trap_and_emulate(struct vcpu *v, struct vcpu_regs *r,
 				      unsigned vector, u64 error)
 {
 	u8 bytes[15];
 	unsigned n = 0;
 	struct insn in;
-	u64 start = r->rip;
+	u64 start = r->rip, fault, present;
+	bool user = v->cpl == 3;
 
-	while (n < sizeof(bytes) && guest_read(start + n, &bytes[n], 1) == 0)
+	while (n < sizeof(bytes) &&
+	       (user ? guest_user_copy(start + n, &bytes[n], 1, false, &fault,
+				       &present) :
+		       guest_read(start + n, &bytes[n], 1)) == 0)
 		n++;
-	if (n == 0 || insn_decode(bytes, n, &in))
+	if (n == 0 || insn_decode(bytes, n, &in) ||
+	    (user && !umip_insn(v, in.kind)))
 		inject_exception(v, r, vector, vector == VEC_GP, error);
-	counters[CNT_TRAP_EMULATIONS]++;
-	if (counters[CNT_TRAP_EMULATIONS] <= 10)
+	if (user)
+		counters[CNT_UMIP_EMULATIONS]++;
+	else if (++counters[CNT_TRAP_EMULATIONS] <= 10)
 		printf("vmm: trapped unannotated %s at %lx\n",
 		       insn_kind_name(in.kind), start);
 	r->rip = start + in.len;
@@ -93,10 +121,8 @@ static VMM_HOT void noreturn guest_event(struct vcpu *v, struct vcpu_state *st,
 	case VCPU_CAUSE_EXCEPTION:
 		if (vector == VEC_PF)
 			page_fault(v, r, st->fault_addr, st->error);
-		if (v->cpl == 0 && (vector == VEC_GP || vector == VEC_UD))
+		if (vector == VEC_GP || (vector == VEC_UD && v->cpl == 0))
 			trap_and_emulate(v, r, vector, st->error);
-		if (v->cpl == 3 && vector == VEC_GP)
-			umip_user_gp(v, r, st->error);
 		if (vector == VEC_DB)
 			cpu_debug_trap(v, st->error);
 		inject_exception(v, r, vector, has_error_code(vector),

@@ -14,6 +14,13 @@
 #define DR7_RW(i)	((0x3ul << (16 + 4 * (i))))	/* 0 exec, 1 write, 3 r/w */
 #define DR7_LEN(i)	((0x3ul << (18 + 4 * (i))))	/* 1, 2, 8 (2), 4 (3) bytes */
 #define DR7_FIXED	(1ul << 10)		/* reads as 1 */
+/* Slot i's RW field of a DR7 value, and the bytes its LEN field covers. */
+#define DR7_RW_OF(dr7, i)	(((dr7) >> (16 + 4 * (i))) & 3)
+#define DR7_BYTES(dr7, i)	\
+	((0x04080201u >> (8 * (((dr7) >> (18 + 4 * (i))) & 3))) & 0xff)
+/* A kind of breakpoint thread_debug takes: not I/O, execute 1 byte long. */
+#define DR7_KIND_OK(dr7, i)	(DR7_RW_OF(dr7, i) != 2 && \
+				 (DR7_RW_OF(dr7, i) != 0 || DR7_BYTES(dr7, i) == 1))
 /* What thread_debug accepts: enables, LE/GE, bit 10, RW/LEN; not GD, RTM. */
 #define DR7_ACCEPTED	0xffff07fful
 

@@ -79,8 +79,9 @@
 #define RFLAGS_AC (1ul << 18)
 /* What a CPL-3 popf/resume can really set; IF is virtual. */
 #define RFLAGS_USER_MASK 0x0cd5ul /* CF PF AF ZF SF DF OF */
-/* Guest user mode also keeps the single-step flags (debug.c). */
-#define RFLAGS_USER_STEP (RFLAGS_TF | RFLAGS_RF)
+/* What the guest keeps in RFLAGS; user mode also TF and RF (debug.c). */
+#define RFLAGS_KEPT(user) \
+	(RFLAGS_USER_MASK | ((user) ? RFLAGS_TF | RFLAGS_RF : 0))
 
 #define CR0_PE (1ul << 0)
 #define CR0_TS (1ul << 3)
@@ -188,9 +189,8 @@ static inline void vcpu_set_if(struct vcpu *v, bool on)
 static inline u64 vcpu_guest_rflags(struct vcpu *v, const struct vcpu_regs *r)
 {
 	bool user = v->cpl == 3, on = user || vcpu_if(v);
-	u64 keep = RFLAGS_USER_MASK | (user ? RFLAGS_USER_STEP : 0);
-
-	return (r->rflags & keep) | RFLAGS_FIXED | (on ? RFLAGS_IF : 0);
+	return (r->rflags & RFLAGS_KEPT(user)) | RFLAGS_FIXED |
+	       (on ? RFLAGS_IF : 0);
 }
 
 /* Let virtual interrupts upcall now, whatever context we are in. */
@@ -293,6 +293,7 @@ long guest_read(u64 va, void *buf, u64 len);
 long guest_write(u64 va, const void *buf, u64 len);
 long guest_user_copy(u64 va, void *buf, u64 len, bool write, u64 *fault,
 		     u64 *pf_present);
+long guest_kernel_only_copy(u64 va, void *buf, u64 len, bool write);
 
 /* softtlb.c */
 enum tlb_result {
@@ -366,7 +367,6 @@ u64 cpu_read_cr(struct vcpu *v, unsigned cr);
 u64 cpu_read_dr(struct vcpu *v, unsigned n);
 void cpu_write_dr(struct vcpu *v, unsigned n, u64 val);
 void cpu_debug_trap(struct vcpu *v, u64 dr6);
-void noreturn umip_user_gp(struct vcpu *v, struct vcpu_regs *r, u64 error);
 void cpu_load_gs_base(struct vcpu *v);
 
 /* inject.c */

@@ -114,7 +114,7 @@ static void features_init(void)
 	/*
 	 * UMIP (ECX bit 2): sgdt, sidt, sldt, str and smsw fault in user
 	 * mode instead of showing the kernel's tables and CR0. A VMM then
-	 * answers them with its guest's values (vmm/umip.c).
+	 * answers them with its guest's values (vmm/upcall.c).
 	 */
 	if (c & (1u << 2))
 		cr4 |= CR4_UMIP;

@@ -46,27 +46,19 @@ u64 debug_take_dr6(void)
 	return dr6;
 }
 
-/* Bytes a DR7 LEN field covers (SDM Vol. 3B 19.2.5). */
-static const u64 len_bytes[4] = { 1, 2, 8, 4 };
-
 static long check(u64 dr7, u64 addr[DEBUG_SLOTS])
 {
 	if (dr7 & ~DR7_ACCEPTED)
 		return -E_INVAL;
 	for (unsigned i = 0; i < DEBUG_SLOTS; i++) {
-		u64 rw = (dr7 & DR7_RW(i)) >> (16 + 4 * i);
-		u64 len = (dr7 & DR7_LEN(i)) >> (18 + 4 * i);
-		u64 last = addr[i] + len_bytes[len] - 1;
+		u64 last = addr[i] + DR7_BYTES(dr7, i) - 1;
 
 		if (!(dr7 & DR7_ENABLE(i))) {
 			addr[i] = 0;
 			continue;
 		}
-		/* RW 2 is an I/O breakpoint; an execute breakpoint has LEN 0 */
-		if (rw == 2 || (rw == 0 && len != 0))
-			return -E_INVAL;
-		if (!space_user_address(addr[i]) || !space_user_address(last) ||
-		    last < addr[i])
+		if (!DR7_KIND_OK(dr7, i) || !space_user_address(addr[i]) ||
+		    !space_user_address(last) || last < addr[i])
 			return -E_INVAL;
 	}
 	return 0;
