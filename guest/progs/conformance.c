@@ -34,7 +34,7 @@
 
 static const struct check *const check_tables[] = {
 	proc_checks, signal_checks, mm_checks,	  big_checks, thread_checks,
-	fs_checks,   event_checks,  debug_checks, cpu_checks,
+	fs_checks,   event_checks,  debug_checks, cpu_checks, fault_checks,
 };
 
 /* Shared with the check children so they can hand back a failure reason. */

@@ -44,6 +44,24 @@ void child_cmd_loop(u64 unused)
 		case CMD_LOOP:
 			for (;;)
 				asm volatile("" ::: "memory");
+		case CMD_LOAD_DS: /* DS is ignored in 64-bit mode: put it back */
+			asm volatile("mov %w0, %%ds; mov %w1, %%ds"
+				     :
+				     : "r"(m.w[0]), "r"(0));
+			break;
+		case CMD_INT4:
+			asm volatile("int $4");
+			break;
+		case CMD_X87_DIV: {
+			u16 cw;
+
+			asm volatile("fnstcw %0" : "=m"(cw));
+			cw &= ~4; /* ZM */
+			asm volatile("fldcw %0; fld1; fldz; fdivrp; fwait"
+				     :
+				     : "m"(cw));
+			break;
+		}
 		}
 		t_report_parent(CMD_DONE, r, 0);
 	}

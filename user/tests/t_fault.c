@@ -20,7 +20,7 @@ int main(void)
 	u64 *page = heap_alloc(PAGE_SIZE), st = 0;
 	u64 addr = 0x30000000, fault_err, fault_ip;
 	long e1, e2;
-	bool ok;
+	bool ok, ok2;
 
 	spawn_task(&c, child_cmd_loop, 0, 256 << 10, 0xf);
 
@@ -52,6 +52,24 @@ int main(void)
 	ok &= !e1 && !e2 && TAG_LABEL(m.tag) == CMD_DONE && m.w[0] == 2;
 	t_result("fault.exception", ok,
 		 "#UD delivered as exception 6, the pager's new ip skipped it");
+
+	/*
+	 * As in Linux's IDT, user code may raise #OF itself (int $4); an
+	 * x87 error is #MF (CR0.NE), not the PC's FERR# line. Last: the
+	 * child's x87 keeps its pending error.
+	 */
+	e1 = child_cmd(&c, CMD_INT4, 0, 0, 0, 0, &m);
+	ok = e1 == 0 && TAG_LABEL(m.tag) == LABEL_EXCEPTION && m.w[0] == 4;
+	child_restart();
+	e2 = child_cmd(&c, CMD_X87_DIV, 0, 0, 0, 0, &m);
+	ok2 = e2 == 0 && TAG_LABEL(m.tag) == LABEL_EXCEPTION && m.w[0] == 16;
+	child_restart();
+	t_result(
+		"fault.user_vectors", ok && ok2,
+		"int $4 raises #OF (%s), an unmasked x87 divide #MF (got %s %lx)",
+		ok ? "yes" : "no",
+		TAG_LABEL(m.tag) == CMD_DONE ? "no fault, result" : "vector",
+		m.w[0]);
 
 	/* a thread without pager halts; we go on */
 	spawn_thread(&t, no_pager_thread, 0x50000000, 100, 0);

@@ -119,6 +119,22 @@ int main(void)
 	t_result("isol.privileged", ok && ok2,
 		 "cli and hlt raise #GP in user mode");
 
+	/*
+	 * No LDT: a selector with TI set is a #GP naming it. Reset leaves
+	 * LDTR with base 0 and limit 0xffff, and the CPU would read the
+	 * descriptor from the task's own address 0x28 (a task mapping
+	 * page 0 could place a call gate to ring 0 there).
+	 */
+	e = child_cmd(&c, CMD_LOAD_DS, 0x2f, 0, 0, 0, &m);
+	ok = fault_is(&m, e, LABEL_EXCEPTION, 13) && m.w[1] == 0x2c;
+	child_restart();
+	t_result(
+		"isol.no_ldt", ok,
+		"loading LDT selector 0x2f: %s %lx, error %lx (want exception d, error 2c)",
+		TAG_LABEL(m.tag) == LABEL_PAGE_FAULT ? "page fault at" :
+						       "exception",
+		m.w[0], m.w[1]);
+
 	e = compat_syscall();
 	t_result(
 		"isol.compat_syscall", e == -E_NOSYS,

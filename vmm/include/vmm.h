@@ -77,11 +77,17 @@
 #define RFLAGS_NT (1ul << 14)
 #define RFLAGS_RF (1ul << 16)
 #define RFLAGS_AC (1ul << 18)
+#define RFLAGS_ID (1ul << 21)
 /* What a CPL-3 popf/resume can really set; IF is virtual. */
 #define RFLAGS_USER_MASK 0x0cd5ul /* CF PF AF ZF SF DF OF */
-/* What the guest keeps in RFLAGS; user mode also TF and RF (debug.c). */
-#define RFLAGS_KEPT(user) \
-	(RFLAGS_USER_MASK | ((user) ? RFLAGS_TF | RFLAGS_RF : 0))
+/*
+ * What the guest keeps in RFLAGS. User mode also TF and RF (debug.c),
+ * and AC and ID, which a process may set with popf as natively; never
+ * the guest kernel, whose code would take #AC under the real CR0.AM.
+ */
+#define RFLAGS_KEPT(user)   \
+	(RFLAGS_USER_MASK | \
+	 ((user) ? RFLAGS_TF | RFLAGS_RF | RFLAGS_AC | RFLAGS_ID : 0))
 
 #define CR0_PE (1ul << 0)
 #define CR0_TS (1ul << 3)

@@ -82,6 +82,13 @@ static void gdt_init(void)
 		     : "i"(KERNEL_CS)
 		     : "rax", "memory");
 	asm volatile("ltr %w0" : : "r"(TSS_SEL));
+	/*
+	 * No LDT. Firmware and reset leave LDTR with base 0 and limit
+	 * 0xffff: a selector with TI set would then read its descriptor
+	 * from linear address 0 of whatever task runs, one that maps page
+	 * 0 could install a call gate to ring 0.
+	 */
+	asm volatile("lldt %w0" : : "r"(0));
 }
 
 static void idt_init(void)
@@ -94,8 +101,12 @@ static void idt_init(void)
 		idt[v].off0 = a & 0xffff;
 		idt[v].sel = KERNEL_CS;
 		idt[v].ist = v == 1 ? IST_DEBUG : 0;
-		/* interrupt gate; DPL 3 only for int3 so user code can probe */
-		idt[v].type = v == 3 ? 0xee : 0x8e;
+		/*
+		 * Interrupt gates. As in Linux's IDT, user code may raise
+		 * only #BP (int3) and #OF (int $4) itself; any other int n
+		 * is a #GP.
+		 */
+		idt[v].type = v == 3 || v == 4 ? 0xee : 0x8e;
 		idt[v].off1 = (a >> 16) & 0xffff;
 		idt[v].off2 = a >> 32;
 		idt[v].zero = 0;
@@ -129,7 +140,13 @@ static void features_init(void)
 		asm volatile("xsetbv"
 			     :
 			     : "c"(0), "a"(c & (1u << 28) ? 7 : 3), "d"(0));
-	write_cr0((read_cr0() | CR0_MP | CR0_WP) & ~(CR0_EM | CR0_TS));
+	/*
+	 * NE: x87 errors are #MF, not the PC's FERR# line. AM: user code
+	 * that sets RFLAGS.AC gets #AC for misaligned accesses. Both as
+	 * Linux sets them, so a VM's processes see the same exceptions.
+	 */
+	write_cr0((read_cr0() | CR0_MP | CR0_NE | CR0_WP | CR0_AM) &
+		  ~(CR0_EM | CR0_TS));
 }
 
 static void syscall_init(void)

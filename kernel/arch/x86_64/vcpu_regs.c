@@ -57,13 +57,15 @@ KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 /*
  * RFLAGS keeps the arithmetic flags and DF; IF set, IOPL 0. In another
  * task also TF and RF, with which a guest kernel single-steps its process
- * and resumes it past an instruction breakpoint; never in the own task,
- * where a #DB would hit the VMM.
+ * and resumes it past an instruction breakpoint, and AC and ID, which a
+ * process sets with popf; never in the own task, where a #DB or an #AC
+ * would hit the VMM.
  */
 KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
 				 bool away)
 {
-	u64 keep = RFLAGS_USER_MASK | (away ? RFLAGS_TF | RFLAGS_RF : 0);
+	u64 keep = RFLAGS_USER_MASK |
+		   (away ? RFLAGS_TF | RFLAGS_RF | RFLAGS_AC | RFLAGS_ID : 0);
 
 	f->rax = r->rax;
 	f->rbx = r->rbx;

@@ -72,7 +72,10 @@ enum child_cmd {
 	CMD_CLI,
 	CMD_HLT,
 	CMD_UD2,
-	CMD_LOOP, /* spin forever */
+	CMD_LOOP,    /* spin forever */
+	CMD_LOAD_DS, /* w0 selector */
+	CMD_INT4,    /* int $4 (#OF) */
+	CMD_X87_DIV, /* 1/0 with the x87's divide exception unmasked */
 	CMD_DONE = 100,
 };
 

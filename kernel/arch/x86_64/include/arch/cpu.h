@@ -24,7 +24,9 @@
 #define CR0_MP (1ul << 1)
 #define CR0_EM (1ul << 2)
 #define CR0_TS (1ul << 3)
+#define CR0_NE (1ul << 5)
 #define CR0_WP (1ul << 16)
+#define CR0_AM (1ul << 18)
 #define CR4_PGE (1ul << 7)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_OSXMMEXCPT (1ul << 10)
@@ -40,6 +42,7 @@
 #define RFLAGS_NT (1ul << 14)
 #define RFLAGS_AC (1ul << 18)
 #define RFLAGS_RF (1ul << 16)
+#define RFLAGS_ID (1ul << 21)
 #define RFLAGS_USER_MASK 0xcd5ul /* CF PF AF ZF SF DF OF */
 
 static inline u8 inb(u16 port)
