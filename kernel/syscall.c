@@ -110,3 +110,18 @@ KERNEL_EVENT void syscall_dispatch(struct frame *f)
 	sched_preempt_check();
 	vcpu_return_check();
 }
+
+/*
+ * A SYSCALL from 32-bit compatibility mode (entry.S). There are no such
+ * calls: -E_NOSYS, as Linux without IA32 emulation answers. A vCPU's
+ * guest process upcalls instead (its registers' cs is USER32_CS), so
+ * its guest kernel answers as it would natively.
+ */
+KERNEL_EVENT void syscall_compat_dispatch(struct frame *f)
+{
+	stat_inc(STAT_SYSCALLS);
+	if (!vcpu_syscall(current(), f))
+		f->rax = -E_NOSYS;
+	sched_preempt_check();
+	vcpu_return_check();
+}

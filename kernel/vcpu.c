@@ -247,15 +247,16 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 	flags = s->flags | f->rsi;
 	if (f->rsi)
 		s->flags = flags;
-	/* What is checked is what is loaded: a copy of those three. */
+	/* What is checked is what is loaded: a copy of those four. */
 	chk.rip = s->regs.rip;
+	chk.cs = s->regs.cs;
 	chk.fs_base = s->regs.fs_base;
 	chk.gs_base = s->regs.gs_base;
 	err = vcpu_regs_check(&chk, run != t->task);
 	if (err)
 		return err;
 	vcpu_regs_load(f, &s->regs, run != t->task);
-	f->rip = chk.rip;
+	vcpu_regs_load_checked(f, &chk, run != t->task);
 	if (run != t->task) {
 		struct vcpu_regs host;
 

@@ -363,7 +363,7 @@ VMM_WARM void emulate(struct vcpu *v, struct vcpu_regs *r,
 	case INSN_IRET:
 		emulate_iret(v, r);
 	case INSN_SYSRET:
-		emulate_sysret(v, r);
+		emulate_sysret(v, r, in->opsize == 4);
 	case INSN_SWAPGS:
 		val = v->gs_base;
 		v->gs_base = v->kernel_gs_base;

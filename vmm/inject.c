@@ -116,7 +116,9 @@ static VMM_HOT void noreturn deliver(struct vcpu *v, struct vcpu_regs *r,
 	if (has_error)
 		frame[n++] = error;
 	frame[n++] = r->rip;
-	frame[n++] = from_user ? GUEST_USER_CS : GUEST_KERNEL_CS;
+	frame[n++] = !from_user		      ? GUEST_KERNEL_CS :
+		     r->cs == GUEST_USER32_CS ? GUEST_USER32_CS :
+						GUEST_USER_CS;
 	frame[n++] = vcpu_guest_rflags(v, r);
 	frame[n++] = r->rsp;
 	frame[n++] = from_user ? GUEST_USER_DS : v->sel[SEG_SS];
@@ -175,6 +177,8 @@ VMM_HOT void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
 	r->rsp = f[3];
 	if ((f[1] & 3) == 3) {
 		v->cpl = 3;
+		r->cs = f[1] == GUEST_USER32_CS ? GUEST_USER32_CS :
+						  GUEST_USER_CS;
 	} else {
 		v->sel[SEG_SS] = f[4];
 		vcpu_set_if(v, f[2] & RFLAGS_IF);
@@ -182,9 +186,12 @@ VMM_HOT void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r)
 	inject_irq_or_resume(v, r);
 }
 
-VMM_HOT void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
+VMM_HOT void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r,
+				     bool compat)
 {
-	r->rip = r->rcx;
+	/* sysretl returns to compatibility mode, at ecx */
+	r->rip = compat ? (u32)r->rcx : r->rcx;
+	r->cs = compat ? GUEST_USER32_CS : GUEST_USER_CS;
 	r->rflags = r->r11;
 	v->cpl = 3;
 	inject_irq_or_resume(v, r);
@@ -192,23 +199,30 @@ VMM_HOT void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r)
 
 /*
  * SYSCALL from guest user mode: rcx and r11 already hold the return
- * address and RFLAGS (the real SYSCALL put them there). Linux's entry
- * begins with a SWAPGS site; doing it here keeps even that one from
- * running on the user's stack. The site at LSTAR is looked up once per
- * LSTAR value (a binary search over the sites touches a dozen pages).
+ * address and RFLAGS (the real SYSCALL put them there). It enters at
+ * LSTAR, or at CSTAR from compatibility mode (Linux without IA32
+ * emulation has a two-instruction stub there that returns -ENOSYS with
+ * sysretl). Linux's entry begins with a SWAPGS site; doing it here keeps
+ * even that one from running on the user's stack. The site at the entry
+ * is looked up once per MSR value (a binary search over the sites
+ * touches a dozen pages).
  */
 VMM_HOT void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
 {
-	VMM_HOT_DATA static u64 lstar;
-	VMM_HOT_DATA static const struct site *s;
+	VMM_HOT_DATA static u64 entry_of[2];
+	VMM_HOT_DATA static const struct site *site_of[2];
+	bool compat = r->cs == GUEST_USER32_CS;
+	u64 entry = compat ? v->cstar : v->lstar;
+	const struct site *s;
 
-	if (v->lstar != lstar) {
-		lstar = v->lstar;
-		s = site_lookup(lstar);
+	if (entry_of[compat] != entry) {
+		entry_of[compat] = entry;
+		site_of[compat] = site_lookup(entry);
 	}
+	s = site_of[compat];
 
 	v->cpl = 0;
-	r->rip = v->lstar;
+	r->rip = entry;
 	r->rflags &= ~v->sfmask;
 	vcpu_set_if(v, !(v->sfmask & RFLAGS_IF));
 	if (s && s->insn.kind == INSN_SWAPGS) {

@@ -26,7 +26,7 @@ VMM_HOT void site_dispatch(u64 executing_at)
 	r->rip = start + s->len;
 	/* Every return to user mode: straight on, not through emulate(). */
 	if (s->insn.kind == INSN_SYSRET)
-		emulate_sysret(v, r);
+		emulate_sysret(v, r, s->insn.opsize == 4);
 	if (s->insn.kind == INSN_IRET)
 		emulate_iret(v, r);
 	emulate(v, r, &s->insn, start);

@@ -18,6 +18,12 @@ struct vcpu_regs {
 	unsigned long r8, r9, r10, r11, r12, r13, r14, r15;
 	unsigned long rip, rsp, rflags;
 	unsigned long fs_base, gs_base;	/* only for events in another task */
+	/*
+	 * Code segment, only for another task: 0x23 (32-bit compatibility
+	 * mode, rip below 4 GiB) or 0x33 (64-bit); a resume treats any
+	 * other value as 0x33.
+	 */
+	unsigned long cs;
 };
 
 struct vcpu_state {

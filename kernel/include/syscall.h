@@ -5,5 +5,6 @@
 #include <arch/frame.h>
 
 void syscall_dispatch(struct frame *f);
+void syscall_compat_dispatch(struct frame *f); /* SYSCALL in 32-bit mode */
 
 #endif

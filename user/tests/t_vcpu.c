@@ -19,6 +19,7 @@
 
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
 extern char guest_spin[], own_ud2[], guest_fpu[];
+extern char guest_compat[], guest_compat_after[];
 extern char _text_start[], _rodata_end[], _end[];
 
 asm(".text\n"
@@ -37,6 +38,13 @@ asm(".text\n"
     "guest_fpu:\n"
     "	movq %rdi, %xmm15\n"
     "	syscall\n"
+    "	ud2\n"
+    /* the same bytes in 32-bit compatibility mode */
+    ".globl guest_compat, guest_compat_after\n"
+    "guest_compat:\n"
+    "	mov $0x4321, %eax\n"
+    "	syscall\n"
+    "guest_compat_after:\n"
     "	ud2\n"
     ".globl own_ud2\n"
     "own_ud2:\n"
@@ -71,12 +79,16 @@ static void vcpu_upcall(struct vcpu_state *s)
 }
 
 /* Resume into `task` at ip with rdi = arg; back here on the next upcall. */
+static u64 next_cs; /* the cs of the next run_until_upcall() */
+
 static long run_until_upcall(u64 task, u64 ip, u64 arg, u64 flags)
 {
 	volatile long err = 0;
 
 	mode = MODE_JUMP;
 	if (ctx_save(&flow) == 0) {
+		vs->regs.cs = next_cs;
+		next_cs = 0;
 		vs->regs.rip = ip;
 		vs->regs.rdi = arg;
 		vs->regs.rsp = 0;
@@ -166,6 +178,27 @@ static void test_guest_task(void)
 	t_result("vcpu.user_fault_upcall", exc_ok && pf_ok,
 		 "guest #UD and #PF (addr %lx) upcall into this task (%ld %ld)",
 		 ev.fault_addr, e2, e3);
+
+	/*
+	 * Compatibility mode: resumed with cs 0x23, the guest's SYSCALL
+	 * goes through MSR_CSTAR and its #UD comes from 32-bit code; each
+	 * upcall says so in regs.cs. A 32-bit rip beyond 4 GiB is refused.
+	 */
+	next_cs = 0x23;
+	e1 = run_until_upcall(guest, (u64)guest_compat, 0, 0);
+	sys_ok = !e1 && upcall_is(VCPU_CAUSE_SYSCALL, guest) &&
+		 ev.regs.cs == 0x23 && (u32)ev.regs.rax == 0x4321 &&
+		 ev.regs.rip == (u64)guest_compat_after;
+	next_cs = 0x23;
+	e2 = run_until_upcall(guest, (u64)guest_compat_after, 0, 0);
+	exc_ok = !e2 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) &&
+		 ev.vector == 6 && ev.regs.cs == 0x23;
+	next_cs = 0x23;
+	e3 = run_until_upcall(guest, 0x100000000ul, 0, 0);
+	t_result("vcpu.compat_mode", sys_ok && exc_ok && e3 == -E_INVAL,
+		 "32-bit guest code: SYSCALL and #UD upcall with cs 0x23 "
+		 "(%lx, %lx; %ld %ld), rip beyond 4 GiB refused (%ld)",
+		 ev.regs.cs, ev.regs.rip, e1, e2, e3);
 }
 
 /* One XSAVE context per vCPU: guest SSE state reaches the VMM task. */

@@ -67,6 +67,7 @@
 #define GUEST_KERNEL_DS 0x18
 #define GUEST_USER_DS 0x2b
 #define GUEST_USER_CS 0x33
+#define GUEST_USER32_CS 0x23 /* compatibility mode: struct vcpu_regs.cs */
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_FIXED (1ul << 1)
@@ -382,7 +383,7 @@ void noreturn inject_software_interrupt(struct vcpu *v, struct vcpu_regs *r,
 					unsigned vector);
 void noreturn inject_irq_or_resume(struct vcpu *v, struct vcpu_regs *r);
 void noreturn emulate_iret(struct vcpu *v, struct vcpu_regs *r);
-void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r);
+void noreturn emulate_sysret(struct vcpu *v, struct vcpu_regs *r, bool compat);
 void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r);
 void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r);
 bool irq_deliverable(struct vcpu *v);

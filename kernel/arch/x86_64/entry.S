@@ -175,16 +175,28 @@ trap_return:
 
 	/*
 	 * SYSCALL from 32-bit compatibility mode (MSR_CSTAR): any task can
-	 * reach that mode through the GDT's 32-bit user code segment, and
-	 * there are no such calls. It lands here in ring 0 with the user's
-	 * stack pointer and GS base, so it touches neither: -E_NOSYS in
-	 * eax, back with SYSRET to the next instruction, as Linux without
-	 * IA32 emulation does.
+	 * reach that mode through the GDT's 32-bit user code segment. The
+	 * same entry as a 64-bit call, but the frame says CS = USER32_CS and
+	 * asks for IRET (SYSRETQ would return in 64-bit mode): there are no
+	 * such calls, except that a vCPU in another task upcalls with them
+	 * (syscall_compat_dispatch).
 	 */
 	.globl syscall_compat_entry
 syscall_compat_entry:
-	mov	$-E_NOSYS, %eax
-	sysretl
+	swapgs
+	mov	%rsp, %gs:PERCPU_USER_RSP
+	mov	%gs:PERCPU_KSTACK_TOP, %rsp
+	pushq	$USER_DS
+	pushq	%gs:PERCPU_USER_RSP
+	push	%r11
+	pushq	$USER32_CS
+	push	%rcx
+	pushq	$0
+	pushq	$FRAME_FULL
+	push_regs
+	mov	%rsp, %rdi
+	call	syscall_compat_dispatch
+	jmp	trap_return
 
 	.section .text.hot, "ax"
 /* void switch_context(u64 *save_sp, u64 new_sp): callee-saved regs only. */

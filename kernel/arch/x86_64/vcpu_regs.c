@@ -30,6 +30,7 @@ KERNEL_EVENT void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
 	r->rip = f->rip;
 	r->rsp = f->rsp;
 	r->rflags = f->rflags;
+	r->cs = f->cs;
 }
 
 /* WRMSR of a non-canonical base raises #GP (SDM Vol. 4, 2.1). */
@@ -48,6 +49,9 @@ static bool canonical(u64 va)
 KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 {
 	if (!space_user_address(r->rip))
+		return -E_INVAL;
+	/* IRET to a 32-bit segment checks rip against its 4 GiB limit */
+	if (fsgs && r->cs == USER32_CS && r->rip > 0xffffffffu)
 		return -E_INVAL;
 	if (fsgs && (!canonical(r->fs_base) || !canonical(r->gs_base)))
 		return -E_INVAL;
@@ -88,6 +92,19 @@ KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
 	f->cs = USER_CS;
 	f->ss = USER_DS;
 	f->vector = FRAME_FULL; /* rcx and r11 too: no SYSRET */
+}
+
+/*
+ * rip and CS as checked: the state area is shared with the task, which
+ * could change them between the check and the load, and an IRET to a
+ * rip the segment does not allow faults in ring 0.
+ */
+KERNEL_EVENT void vcpu_regs_load_checked(struct frame *f,
+					 const struct vcpu_regs *chk, bool away)
+{
+	f->rip = chk->rip;
+	if (away && chk->cs == USER32_CS)
+		f->cs = USER32_CS;
 }
 
 /* Enter the upcall handler: handler(state_area) on the upcall stack. */
