@@ -142,8 +142,11 @@ VMM_HOT void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
 				       unsigned vector, bool has_error,
 				       u64 error)
 {
-	if (vector == VEC_PF && v->cpl == 3)
-		error |= PFE_U;
+	if (v->cpl == 3) {
+		if (vector == VEC_PF)
+			error |= PFE_U;
+		pit_poll(); /* as for a system call (emulate_syscall) */
+	}
 	deliver(v, r, vector, has_error, error);
 }
 
@@ -221,6 +224,15 @@ VMM_HOT void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
 	}
 	s = site_of[compat];
 
+	/*
+	 * A tick due by now becomes pending before the guest kernel runs,
+	 * so the kernel's own sti takes it. Polled only at the return to
+	 * user mode, every tick that fell due during a system call was
+	 * taken with the user's registers, and the guest counted its
+	 * system time as user time. (A fill, which the guest never sees,
+	 * keeps its tick for the return: user time, as it looks.)
+	 */
+	pit_poll();
 	v->cpl = 0;
 	r->rip = entry;
 	r->rflags &= ~v->sfmask;

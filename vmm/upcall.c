@@ -152,14 +152,6 @@ VMM_HOT void noreturn upcall_dispatch(struct vcpu_state *st)
 		/* guest user mode: it may have changed its bases itself */
 		v->fs_base = r->fs_base;
 		v->gs_base = r->gs_base;
-		/*
-		 * A tick due by now becomes pending before the guest kernel
-		 * runs, so the kernel's own sti takes it. Polled first at
-		 * the return to user mode, each tick that fell due during
-		 * a system call was taken with the user's registers: the
-		 * guest counted its system time as user time.
-		 */
-		pit_poll();
 		guest_event(v, st, r);
 	}
 	if (!in_vmm_text(r->rip))
