@@ -27,6 +27,13 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 cache=${LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ddvm-linux}
 jobs=${LINUX_JOBS:-$(nproc)}
 
+case $version in
+6.1 | 6.12) ;;
+*)
+	echo "linux: no Linux $version here: LINUX takes 6.1 or 6.12" >&2
+	exit 1
+	;;
+esac
 pkg=linux-source-$version
 tarball=/usr/src/$pkg.tar.xz
 [ -f "$tarball" ] || { echo "linux: $tarball missing (run 'make setup')" >&2; exit 1; }

@@ -201,7 +201,9 @@ static int hypervisor_addresses(void)
  * Under the VMM the vCPU state once had no CS: the first event put the
  * process back in 64-bit mode, where `dec %ecx` is a REX prefix.
  * Everything the 32-bit code touches lies below 4 GiB (a static
- * executable, MAP_32BIT). In by a far jump, not a far return: QEMU's
+ * executable, MAP_32BIT), through DS and ES = USER_DS (a null data
+ * segment faults in compatibility mode, though QEMU's TCG lets it
+ * pass). In by a far jump, not a far return: QEMU's
  * TCG pops a far return's stack as a supervisor access, which under
  * Linux's SMAP oopses the native kernel.
  */
@@ -214,6 +216,7 @@ asm(".text\n"
     "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
     "mov %rsp, compat_rsp64(%rip)\n\t"
     "lea compat_stack+1024(%rip), %rsp\n\t"
+    "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
     "ljmpl *compat_far(%rip)\n"
     ".code32\n"
     "1:\tmov compat_loops, %ecx\n\t"
@@ -232,6 +235,7 @@ asm(".text\n"
     "ljmp $0x33, $3f\n"
     ".code64\n"
     "3:\tmov compat_rsp64(%rip), %rsp\n\t"
+    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
     "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
     "ret\n"
     ".data\n"
