@@ -104,9 +104,11 @@ static void fpu_restore(struct thread *t)
 KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 {
 	struct percpu *c = this_cpu();
+	u64 sel = user_sel_read(); /* a kernel thread leaves them alone */
 
 	if (!from->kernel) {
 		fpu_save(from);
+		from->user_sel = sel;
 		from->fs_base = rdmsr(MSR_FS_BASE);
 		from->gs_base = rdmsr(MSR_KERNEL_GS_BASE); /* swapped out */
 	}
@@ -119,6 +121,8 @@ KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 		task_io_activate(run);
 		debug_activate(to);
 		fpu_restore(to);
+		if (to->user_sel != sel)
+			user_sel_load(to->user_sel); /* before the bases */
 		wrmsr(MSR_FS_BASE, to->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, to->gs_base);
 		cpu_set_kernel_stack(thread_stack_top(to));

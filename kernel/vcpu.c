@@ -90,9 +90,10 @@ static KERNEL_EVENT void upcall(struct thread *t, struct frame *f, u64 cause,
 		return;
 	}
 	vcpu_regs_save(&s->regs, f);
-	if (away)
+	if (away) {
 		vcpu_fsgs_save(&s->regs);
-	else
+		vcpu_sel_save(&s->regs);
+	} else
 		s->regs.fs_base = s->regs.gs_base = 0;
 	s->cause = cause;
 	s->vector = vector;
@@ -247,11 +248,15 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 	flags = s->flags | f->rsi;
 	if (f->rsi)
 		s->flags = flags;
-	/* What is checked is what is loaded: a copy of those four. */
+	/* What is checked is what is loaded: a copy of those. */
 	chk.rip = s->regs.rip;
 	chk.cs = s->regs.cs;
 	chk.fs_base = s->regs.fs_base;
 	chk.gs_base = s->regs.gs_base;
+	chk.ds = s->regs.ds;
+	chk.es = s->regs.es;
+	chk.fs = s->regs.fs;
+	chk.gs = s->regs.gs;
 	err = vcpu_regs_check(&chk, run != t->task);
 	if (err)
 		return err;
@@ -263,6 +268,7 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 		vcpu_fsgs_save(&host); /* the own task's, back on upcall */
 		t->vcpu_host_fs = host.fs_base;
 		t->vcpu_host_gs = host.gs_base;
+		vcpu_sel_load(&chk);
 		vcpu_fsgs_load(&chk);
 		run_in(t, run, slot);
 	}

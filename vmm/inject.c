@@ -19,6 +19,25 @@ static VMM_HOT u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 	return val;
 }
 
+/*
+ * A data segment selector the guest kernel loaded for its process, as the
+ * microkernel takes it: null or one of Linux's user segments (the GDTs
+ * agree). Any other (a TLS entry of set_thread_area, say) becomes null.
+ */
+static VMM_HOT u16 user_selector(u16 sel)
+{
+	switch (sel & ~3) {
+	case 0:
+	case GUEST_USER32_CS & ~3:
+	case GUEST_USER_DS & ~3:
+	case GUEST_USER_CS & ~3:
+	case GUEST_CPUNODE_SEL & ~3:
+		return sel;
+	default:
+		return 0;
+	}
+}
+
 VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 {
 	struct vcpu_state *st = v->state;
@@ -38,6 +57,10 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 	if (user) {
 		st->regs.fs_base = v->fs_base;
 		st->regs.gs_base = v->gs_base;
+		st->regs.ds = user_selector(v->sel[SEG_DS]);
+		st->regs.es = user_selector(v->sel[SEG_ES]);
+		st->regs.fs = user_selector(v->sel[SEG_FS]);
+		st->regs.gs = user_selector(v->sel[SEG_GS]);
 		counters[CNT_SPACE_SWITCHES]++;
 		sys_vcpu_resume_flags(uspace_task(), flags);
 	} else {

@@ -149,9 +149,13 @@ VMM_HOT void noreturn upcall_dispatch(struct vcpu_state *st)
 			       (st->saved_flags & VCPU_F_IRQ);
 	}
 	if (st->from != CAP_NONE) {
-		/* guest user mode: it may have changed its bases itself */
+		/* guest user mode: it may have changed these itself */
 		v->fs_base = r->fs_base;
 		v->gs_base = r->gs_base;
+		v->sel[SEG_DS] = r->ds;
+		v->sel[SEG_ES] = r->es;
+		v->sel[SEG_FS] = r->fs;
+		v->sel[SEG_GS] = r->gs;
 		guest_event(v, st, r);
 	}
 	if (!in_vmm_text(r->rip))

@@ -224,10 +224,58 @@ static int self_trap_flag(void)
 	return 0;
 }
 
+/*
+ * The data segment selectors are a process's registers: a debugger reads
+ * the ES the process loaded, and what it writes there is what the
+ * process reads back, as is the GS base. Under the VMM the guest kernel
+ * once saw only its own idea of them (ES 0), and a write never reached
+ * the process.
+ */
+static int ptrace_segment_registers(void)
+{
+	struct user_regs_struct regs;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return check_fail_errno("fork");
+	if (pid == 0) {
+		unsigned short es;
+
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		asm volatile("mov %0, %%es" : : "r"(0x2b));
+		raise(SIGSTOP);
+		asm volatile("mov %%es, %0" : "=r"(es));
+		_exit(es == 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		return check_fail("child did not stop (status %#x)", status);
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		return check_fail_errno("PTRACE_GETREGS");
+	if (regs.es != 0x2b || regs.cs != 0x33 || regs.ss != 0x2b) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return check_fail("GETREGS: es %#llx cs %#llx ss %#llx, want "
+				  "0x2b 0x33 0x2b",
+				  regs.es, regs.cs, regs.ss);
+	}
+	if (ptrace(PTRACE_POKEUSER, pid,
+		   (void *)offsetof(struct user_regs_struct, es), 0) ||
+	    ptrace(PTRACE_CONT, pid, NULL, NULL))
+		return check_fail_errno("POKEUSER es");
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return check_fail("child read back an ES other than the 0 "
+				  "written (status %#x)",
+				  status);
+	return 0;
+}
+
 const struct check debug_checks[] = {
 	{ "ptrace_single_step", ptrace_single_step },
 	{ "ptrace_watchpoint", ptrace_watchpoint },
 	{ "ptrace_hw_breakpoint", ptrace_hw_breakpoint },
 	{ "self_trap_flag", self_trap_flag },
+	{ "ptrace_segment_registers", ptrace_segment_registers },
 	{ NULL, NULL },
 };

@@ -24,6 +24,12 @@ struct vcpu_regs {
 	 * other value as 0x33.
 	 */
 	unsigned long cs;
+	/*
+	 * Data segment selectors, only for another task: what the task
+	 * had loaded at the event, and what a resume loads. Null (0-3) or
+	 * one of the GDT's user segments (abi.md), else E_INVAL.
+	 */
+	unsigned short ds, es, fs, gs;
 };
 
 struct vcpu_state {

@@ -78,6 +78,7 @@ struct thread {
 	} debug;
 
 	u64 fs_base, gs_base; /* user FS/GS base (FSGSBASE) */
+	u64 user_sel;	      /* user DS ES FS GS (user_sel_read) */
 	u64 cpu_tsc;	      /* TSC cycles run */
 	u8 fpu[FPU_AREA_SIZE] __attribute__((aligned(64)));
 };

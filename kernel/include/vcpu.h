@@ -33,6 +33,8 @@ void vcpu_regs_load_checked(struct frame *f, const struct vcpu_regs *chk,
 			    bool away);
 void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area);
 void vcpu_fsgs_save(struct vcpu_regs *r);
+void vcpu_sel_save(struct vcpu_regs *r);
+void vcpu_sel_load(const struct vcpu_regs *chk);
 void vcpu_fsgs_load(const struct vcpu_regs *r);
 
 #endif

@@ -49,6 +49,13 @@ void child_cmd_loop(u64 unused)
 				     :
 				     : "r"(m.w[0]), "r"(0));
 			break;
+		case CMD_READ_ES: {
+			u16 es;
+
+			asm volatile("mov %%es, %0" : "=r"(es));
+			r = es;
+			break;
+		}
 		case CMD_INT4:
 			asm volatile("int $4");
 			break;

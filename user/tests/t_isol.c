@@ -49,6 +49,7 @@ int main(void)
 	long e, e2;
 	bool ok, ok2;
 	unsigned bad = 0;
+	u16 sel;
 
 	spawn_task(&c, child_cmd_loop, 0, 256 << 10, 0x1);
 
@@ -118,6 +119,20 @@ int main(void)
 	child_restart();
 	t_result("isol.privileged", ok && ok2,
 		 "cli and hlt raise #GP in user mode");
+
+	/*
+	 * Data segment selectors are a thread's own: one we load is not
+	 * what the child finds in the CPU when it runs.
+	 */
+	asm volatile("mov %0, %%es" : : "r"(0x2b));
+	e = child_cmd(&c, CMD_READ_ES, 0, 0, 0, 0, &m);
+	asm volatile("mov %%es, %0" : "=r"(sel));
+	asm volatile("mov %0, %%es" : : "r"(0));
+	t_result("isol.segment_selectors",
+		 e == 0 && TAG_LABEL(m.tag) == CMD_DONE && m.w[0] == 0 &&
+			 sel == 0x2b,
+		 "ES: the child read %lx (want 0), we kept %x (want 2b)",
+		 m.w[0], sel);
 
 	/*
 	 * No LDT: a selector with TI set is a #GP naming it. Reset leaves

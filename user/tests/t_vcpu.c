@@ -19,7 +19,7 @@
 
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
 extern char guest_spin[], own_ud2[], guest_fpu[];
-extern char guest_compat[], guest_compat_after[];
+extern char guest_compat[], guest_compat_after[], guest_read_es[];
 extern char _text_start[], _rodata_end[], _end[];
 
 asm(".text\n"
@@ -37,6 +37,12 @@ asm(".text\n"
     ".globl guest_fpu\n"
     "guest_fpu:\n"
     "	movq %rdi, %xmm15\n"
+    "	syscall\n"
+    "	ud2\n"
+    /* reports its ES */
+    ".globl guest_read_es\n"
+    "guest_read_es:\n"
+    "	mov %es, %eax\n"
     "	syscall\n"
     "	ud2\n"
     /* the same bytes in 32-bit compatibility mode */
@@ -79,7 +85,8 @@ static void vcpu_upcall(struct vcpu_state *s)
 }
 
 /* Resume into `task` at ip with rdi = arg; back here on the next upcall. */
-static u64 next_cs; /* the cs of the next run_until_upcall() */
+static u64 next_cs; /* cs and es of the next run_until_upcall() */
+static u16 next_es;
 
 static long run_until_upcall(u64 task, u64 ip, u64 arg, u64 flags)
 {
@@ -88,7 +95,8 @@ static long run_until_upcall(u64 task, u64 ip, u64 arg, u64 flags)
 	mode = MODE_JUMP;
 	if (ctx_save(&flow) == 0) {
 		vs->regs.cs = next_cs;
-		next_cs = 0;
+		vs->regs.es = next_es;
+		next_cs = next_es = 0;
 		vs->regs.rip = ip;
 		vs->regs.rdi = arg;
 		vs->regs.rsp = 0;
@@ -199,6 +207,21 @@ static void test_guest_task(void)
 		 "32-bit guest code: SYSCALL and #UD upcall with cs 0x23 "
 		 "(%lx, %lx; %ld %ld), rip beyond 4 GiB refused (%ld)",
 		 ev.regs.cs, ev.regs.rip, e1, e2, e3);
+
+	/*
+	 * Data segment selectors: the resume loads the guest's, its event
+	 * reports them; a selector outside the user segments is refused.
+	 */
+	next_es = 0x2b;
+	e1 = run_until_upcall(guest, (u64)guest_read_es, 0, 0);
+	sys_ok = !e1 && upcall_is(VCPU_CAUSE_SYSCALL, guest) &&
+		 (u16)ev.regs.rax == 0x2b && ev.regs.es == 0x2b;
+	next_es = 0x63; /* a TLS entry: not in this GDT */
+	e2 = run_until_upcall(guest, (u64)guest_read_es, 0, 0);
+	t_result("vcpu.segment_selectors", sys_ok && e2 == -E_INVAL,
+		 "the guest ran with ES %lx, its upcall said %x; ES 0x63 "
+		 "refused (%ld)",
+		 ev.regs.rax, ev.regs.es, e2);
 }
 
 /* One XSAVE context per vCPU: guest SSE state reaches the VMM task. */

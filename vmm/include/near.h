@@ -29,8 +29,8 @@
 #define NEAR_THUNKS_SIZE (64 * 8192) /* THUNK_SIZE * MAX_SITES */
 
 /* Offsets in struct near_data, for entry.S; checked below. */
-#define NEAR_SITE_REGS 0xf8
-#define NEAR_SITE_INDEX 0x1a0
+#define NEAR_SITE_REGS 0x100
+#define NEAR_SITE_INDEX 0x1b0
 
 #ifndef __ASSEMBLER__
 #include <abi/vcpu.h>

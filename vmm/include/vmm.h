@@ -68,6 +68,7 @@
 #define GUEST_USER_DS 0x2b
 #define GUEST_USER_CS 0x33
 #define GUEST_USER32_CS 0x23 /* compatibility mode: struct vcpu_regs.cs */
+#define GUEST_CPUNODE_SEL 0x7b
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_FIXED (1ul << 1)

@@ -33,6 +33,37 @@ KERNEL_EVENT void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
 	r->cs = f->cs;
 }
 
+/* The selectors of the task the event came from: the CPU's, still. */
+KERNEL_EVENT void vcpu_sel_save(struct vcpu_regs *r)
+{
+	u64 sel = user_sel_read();
+
+	r->ds = sel;
+	r->es = sel >> 16;
+	r->fs = sel >> 32;
+	r->gs = sel >> 48;
+}
+
+static u64 vcpu_sel(const struct vcpu_regs *r)
+{
+	return r->ds | (u64)r->es << 16 | (u64)r->fs << 32 | (u64)r->gs << 48;
+}
+
+/* Null, or a GDT segment user mode may load: Linux's user segments. */
+static bool user_sel_valid(u16 sel)
+{
+	switch (sel & ~3) {
+	case 0:
+	case USER32_CS & ~3:
+	case USER_DS & ~3:
+	case USER_CS & ~3:
+	case CPUNODE_SEL & ~3:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* WRMSR of a non-canonical base raises #GP (SDM Vol. 4, 2.1). */
 static bool canonical(u64 va)
 {
@@ -54,6 +85,9 @@ KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 	if (fsgs && r->cs == USER32_CS && r->rip > 0xffffffffu)
 		return -E_INVAL;
 	if (fsgs && (!canonical(r->fs_base) || !canonical(r->gs_base)))
+		return -E_INVAL;
+	if (fsgs && (!user_sel_valid(r->ds) || !user_sel_valid(r->es) ||
+		     !user_sel_valid(r->fs) || !user_sel_valid(r->gs)))
 		return -E_INVAL;
 	return 0;
 }
@@ -105,6 +139,15 @@ KERNEL_EVENT void vcpu_regs_load_checked(struct frame *f,
 	f->rip = chk->rip;
 	if (away && chk->cs == USER32_CS)
 		f->cs = USER32_CS;
+}
+
+/* The checked copy's data segment selectors, before the FS/GS bases. */
+KERNEL_EVENT void vcpu_sel_load(const struct vcpu_regs *chk)
+{
+	u64 sel = vcpu_sel(chk);
+
+	if (sel != user_sel_read())
+		user_sel_load(sel);
 }
 
 /* Enter the upcall handler: handler(state_area) on the upcall stack. */

@@ -76,6 +76,7 @@ enum child_cmd {
 	CMD_LOAD_DS, /* w0 selector */
 	CMD_INT4,    /* int $4 (#OF) */
 	CMD_X87_DIV, /* 1/0 with the x87's divide exception unmasked */
+	CMD_READ_ES, /* the ES selector */
 	CMD_DONE = 100,
 };
 

@@ -57,6 +57,33 @@ static inline void outb(u16 port, u8 v)
 	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
+/*
+ * The data segment selectors of user mode, DS ES FS GS at bits 0, 16,
+ * 32 and 48. 64-bit code ignores them but may load and read them, and
+ * 32-bit code uses DS and ES, so they are part of a thread's registers.
+ */
+static inline u64 user_sel_read(void)
+{
+	u16 ds, es, fs, gs;
+
+	asm volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
+		     : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+	return ds | (u64)es << 16 | (u64)fs << 32 | (u64)gs << 48;
+}
+
+/*
+ * Load them (each null or a user segment: user_sel_valid). Loading FS
+ * or GS also sets its base, so the caller writes the bases after. User
+ * mode's GS is the one SWAPGS put aside; interrupts are off in here.
+ */
+static inline void user_sel_load(u64 sel)
+{
+	asm volatile("mov %w0, %%ds; mov %w1, %%es; mov %w2, %%fs"
+		     :
+		     : "r"(sel), "r"(sel >> 16), "r"(sel >> 32));
+	asm volatile("swapgs; mov %w0, %%gs; swapgs" : : "r"(sel >> 48));
+}
+
 static inline u64 rdmsr(u32 msr)
 {
 	u32 lo, hi;
