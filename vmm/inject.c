@@ -57,10 +57,16 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 	if (user) {
 		st->regs.fs_base = v->fs_base;
 		st->regs.gs_base = v->gs_base;
-		st->regs.ds = user_selector(v->sel[SEG_DS]);
-		st->regs.es = user_selector(v->sel[SEG_ES]);
-		st->regs.fs = user_selector(v->sel[SEG_FS]);
-		st->regs.gs = user_selector(v->sel[SEG_GS]);
+		if (v->sel[SEG_DS] | v->sel[SEG_ES] | v->sel[SEG_FS] |
+		    v->sel[SEG_GS]) {
+			st->regs.ds = user_selector(v->sel[SEG_DS]);
+			st->regs.es = user_selector(v->sel[SEG_ES]);
+			st->regs.fs = user_selector(v->sel[SEG_FS]);
+			st->regs.gs = user_selector(v->sel[SEG_GS]);
+		} else { /* as Linux leaves most processes */
+			st->regs.ds = st->regs.es = st->regs.fs = 0;
+			st->regs.gs = 0;
+		}
 		counters[CNT_SPACE_SWITCHES]++;
 		sys_vcpu_resume_flags(uspace_task(), flags);
 	} else {

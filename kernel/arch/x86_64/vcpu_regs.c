@@ -33,35 +33,43 @@ KERNEL_EVENT void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f)
 	r->cs = f->cs;
 }
 
+/* ds, es, fs, gs in struct vcpu_regs: user_sel_read()'s packing */
+_Static_assert(__builtin_offsetof(struct vcpu_regs, gs) ==
+		       __builtin_offsetof(struct vcpu_regs, ds) + 6,
+	       "vcpu_regs selectors");
+
 /* The selectors of the task the event came from: the CPU's, still. */
 KERNEL_EVENT void vcpu_sel_save(struct vcpu_regs *r)
 {
 	u64 sel = user_sel_read();
 
-	r->ds = sel;
-	r->es = sel >> 16;
-	r->fs = sel >> 32;
-	r->gs = sel >> 48;
+	__builtin_memcpy(&r->ds, &sel, sizeof(sel));
 }
 
 static u64 vcpu_sel(const struct vcpu_regs *r)
 {
-	return r->ds | (u64)r->es << 16 | (u64)r->fs << 32 | (u64)r->gs << 48;
+	u64 sel;
+
+	__builtin_memcpy(&sel, &r->ds, sizeof(sel));
+	return sel;
 }
 
-/* Null, or a GDT segment user mode may load: Linux's user segments. */
-static bool user_sel_valid(u16 sel)
+/*
+ * Each null, or a GDT segment user mode may load: Linux's user segments
+ * (GDT entries 4, 5, 6 and 15, any RPL). Mostly all four are null.
+ */
+static bool user_sel_valid(u64 sel)
 {
-	switch (sel & ~3) {
-	case 0:
-	case USER32_CS & ~3:
-	case USER_DS & ~3:
-	case USER_CS & ~3:
-	case CPUNODE_SEL & ~3:
-		return true;
-	default:
-		return false;
+	const u32 user = 1u << (USER32_CS >> 3) | 1u << (USER_DS >> 3) |
+			 1u << (USER_CS >> 3) | 1u << (CPUNODE_SEL >> 3) | 1;
+
+	for (; sel; sel >>= 16) {
+		u16 s = sel & 0xffff;
+
+		if (s >= 0x80 || (s & 4) || !(user >> (s >> 3) & 1))
+			return false;
 	}
+	return true;
 }
 
 /* WRMSR of a non-canonical base raises #GP (SDM Vol. 4, 2.1). */
@@ -86,8 +94,7 @@ KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
 		return -E_INVAL;
 	if (fsgs && (!canonical(r->fs_base) || !canonical(r->gs_base)))
 		return -E_INVAL;
-	if (fsgs && (!user_sel_valid(r->ds) || !user_sel_valid(r->es) ||
-		     !user_sel_valid(r->fs) || !user_sel_valid(r->gs)))
+	if (fsgs && !user_sel_valid(vcpu_sel(r)))
 		return -E_INVAL;
 	return 0;
 }
