@@ -121,9 +121,8 @@ long fault_reply(struct thread *t, struct thread *pager, const struct msg *m)
 	if (m->tag & TAG_EXREGS) {
 		if (!space_user_address(m->w[0]))
 			return -E_INVAL;
-		f->rip = m->w[0];
+		frame_set_user_ip(f, m->w[0]);
 		f->rsp = m->w[1];
-		f->vector = FRAME_FULL;
 	}
 	return 0;
 }

@@ -247,7 +247,7 @@ long sys_thread_exregs(struct frame *f)
 	if (flags & (EX_SET_IP | EX_SET_SP))
 		tf->vector = FRAME_FULL;
 	if (flags & EX_SET_IP)
-		tf->rip = ip;
+		frame_set_user_ip(tf, ip);
 	if (flags & EX_SET_SP)
 		tf->rsp = sp;
 	if ((flags & EX_CANCEL) && (t->state == TS_SEND || t->state == TS_RECV))

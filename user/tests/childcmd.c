@@ -56,6 +56,16 @@ void child_cmd_loop(u64 unused)
 			r = es;
 			break;
 		}
+		case CMD_COMPAT_UD2: /* this code lies below 4 GiB */
+			asm volatile("pushq $0x23; lea 1f(%%rip), %%rax\n\t"
+				     "push %%rax; lretq\n"
+				     ".code32\n"
+				     "1: ud2\n"
+				     ".code64"
+				     :
+				     :
+				     : "rax", "memory");
+			break;
 		case CMD_INT4:
 			asm volatile("int $4");
 			break;

@@ -6,6 +6,8 @@
 #include <test.h>
 #include <portio.h>
 
+#define HIGH_VA 0x200000000ul /* a user address above 4 GiB, unmapped */
+
 static bool fault_is(struct ipc_msg *m, long err, u64 label, u64 w0)
 {
 	return err == 0 && TAG_LABEL(m->tag) == label && m->w[0] == w0;
@@ -119,6 +121,26 @@ int main(void)
 	child_restart();
 	t_result("isol.privileged", ok && ok2,
 		 "cli and hlt raise #GP in user mode");
+
+	/*
+	 * A pager's new ip for a thread stopped in 32-bit code is 64-bit
+	 * code: the frame's CS 0x23 and an ip beyond 4 GiB made the kernel's
+	 * IRET fault in ring 0 (a panic any task with a pager could cause).
+	 */
+	e = child_cmd(&c, CMD_COMPAT_UD2, 0, 0, 0, 0, &m);
+	ok = fault_is(&m, e, LABEL_EXCEPTION, 6) && m.w[2] < (1ul << 32);
+	m = (struct ipc_msg){ .tag = TAG_EXREGS,
+			      .w = { HIGH_VA,
+				     CHILD_STACK_VA + PAGE_SIZE - 8 } };
+	e = ipc_reply(&m);
+	m = (struct ipc_msg){ 0 };
+	e2 = e ? e : t_wait(&m, NULL, 500);
+	ok2 = fault_is(&m, e2, LABEL_PAGE_FAULT, HIGH_VA);
+	child_restart();
+	t_result("isol.compat_new_ip", ok && ok2,
+		 "a thread stopped in 32-bit code, given ip %lx by its pager, "
+		 "faulted there in 64-bit mode (%ld, label %lx w0 %lx)",
+		 HIGH_VA, e2, TAG_LABEL(m.tag), m.w[0]);
 
 	/*
 	 * Data segment selectors are a thread's own: one we load is not

@@ -72,11 +72,12 @@ enum child_cmd {
 	CMD_CLI,
 	CMD_HLT,
 	CMD_UD2,
-	CMD_LOOP,    /* spin forever */
-	CMD_LOAD_DS, /* w0 selector */
-	CMD_INT4,    /* int $4 (#OF) */
-	CMD_X87_DIV, /* 1/0 with the x87's divide exception unmasked */
-	CMD_READ_ES, /* the ES selector */
+	CMD_LOOP,	/* spin forever */
+	CMD_LOAD_DS,	/* w0 selector */
+	CMD_INT4,	/* int $4 (#OF) */
+	CMD_X87_DIV,	/* 1/0 with the x87's divide exception unmasked */
+	CMD_READ_ES,	/* the ES selector */
+	CMD_COMPAT_UD2, /* ud2 in 32-bit compatibility mode */
 	CMD_DONE = 100,
 };
 

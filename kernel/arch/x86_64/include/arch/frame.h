@@ -44,6 +44,18 @@ static inline int frame_from_user(const struct frame *f)
 {
 	return (f->cs & 3) == 3;
 }
+
+/*
+ * A user ip set from outside (a pager's or exregs' new registers): in
+ * 64-bit mode. A thread stopped in 32-bit code keeps CS 0x23 in its
+ * frame, and an IRET there to an ip beyond 4 GiB faults in ring 0.
+ */
+static inline void frame_set_user_ip(struct frame *f, u64 ip)
+{
+	f->rip = ip;
+	f->cs = USER_CS;
+	f->vector = FRAME_FULL;
+}
 #endif
 
 #endif
