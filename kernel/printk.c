@@ -7,11 +7,19 @@
 #include <arch/cpu.h>
 #include <arch/serial.h>
 
+/*
+ * A bare newline becomes CR LF on the serial line; one that already has
+ * its CR (a guest's tty sends CR LF) stays as it is, so a VM's output
+ * reaches the host byte for byte as a native boot's does.
+ */
 void console_write(const char *s, size_t n)
 {
+	static char last;
+
 	while (n--) {
-		if (*s == '\n')
+		if (*s == '\n' && last != '\r')
 			serial_putc('\r');
+		last = *s;
 		serial_putc(*s++);
 	}
 }
