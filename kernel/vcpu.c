@@ -260,8 +260,7 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 	err = vcpu_regs_check(&chk, run != t->task);
 	if (err)
 		return err;
-	vcpu_regs_load(f, &s->regs, run != t->task);
-	vcpu_regs_load_checked(f, &chk, run != t->task);
+	vcpu_regs_load(f, &s->regs, &chk, run != t->task);
 	if (run != t->task) {
 		struct vcpu_regs host;
 

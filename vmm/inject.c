@@ -21,21 +21,12 @@ static VMM_HOT u64 read_u64(struct vcpu_regs *r, u64 va, const char *what)
 
 /*
  * A data segment selector the guest kernel loaded for its process, as the
- * microkernel takes it: null or one of Linux's user segments (the GDTs
- * agree). Any other (a TLS entry of set_thread_area, say) becomes null.
+ * microkernel takes it (VCPU_SEL_OK: the GDTs agree). Any other, a TLS
+ * entry of set_thread_area say, becomes null.
  */
 static VMM_HOT u16 user_selector(u16 sel)
 {
-	switch (sel & ~3) {
-	case 0:
-	case GUEST_USER32_CS & ~3:
-	case GUEST_USER_DS & ~3:
-	case GUEST_USER_CS & ~3:
-	case GUEST_CPUNODE_SEL & ~3:
-		return sel;
-	default:
-		return 0;
-	}
+	return VCPU_SEL_OK(sel) ? sel : 0;
 }
 
 VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
@@ -55,18 +46,21 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 		st->regs = *r;
 	st->regs.rflags = (r->rflags & RFLAGS_KEPT(user)) | RFLAGS_FIXED;
 	if (user) {
+		u16 ds = v->sel[SEG_DS], es = v->sel[SEG_ES],
+		    fs = v->sel[SEG_FS], gs = v->sel[SEG_GS];
+
 		st->regs.fs_base = v->fs_base;
 		st->regs.gs_base = v->gs_base;
-		if (v->sel[SEG_DS] | v->sel[SEG_ES] | v->sel[SEG_FS] |
-		    v->sel[SEG_GS]) {
-			st->regs.ds = user_selector(v->sel[SEG_DS]);
-			st->regs.es = user_selector(v->sel[SEG_ES]);
-			st->regs.fs = user_selector(v->sel[SEG_FS]);
-			st->regs.gs = user_selector(v->sel[SEG_GS]);
-		} else { /* as Linux leaves most processes */
-			st->regs.ds = st->regs.es = st->regs.fs = 0;
-			st->regs.gs = 0;
+		if (ds | es | fs | gs) { /* mostly null, as Linux leaves them */
+			ds = user_selector(ds);
+			es = user_selector(es);
+			fs = user_selector(fs);
+			gs = user_selector(gs);
 		}
+		st->regs.ds = ds;
+		st->regs.es = es;
+		st->regs.fs = fs;
+		st->regs.gs = gs;
 		counters[CNT_SPACE_SWITCHES]++;
 		sys_vcpu_resume_flags(uspace_task(), flags);
 	} else {

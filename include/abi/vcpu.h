@@ -32,6 +32,16 @@ struct vcpu_regs {
 	unsigned short ds, es, fs, gs;
 };
 
+/*
+ * A data segment selector a resume into another task loads: null, or
+ * one of the GDT's user segments (Linux's layout: 0x23, 0x2b, 0x33 and
+ * 0x7b, entries 4, 5, 6 and 15), with any RPL.
+ */
+#define VCPU_SEL_USER_ENTRIES	((1u << 0) | (1u << 4) | (1u << 5) | \
+				 (1u << 6) | (1u << 15))
+#define VCPU_SEL_OK(sel)	((sel) < 0x80 && !((sel) & 4) && \
+				 ((VCPU_SEL_USER_ENTRIES >> ((sel) >> 3)) & 1))
+
 struct vcpu_state {
 	struct vcpu_regs regs;
 	unsigned long flags;		/* VCPU_F_*, written by both sides */

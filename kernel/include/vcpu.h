@@ -27,10 +27,9 @@ long sys_vcpu_signal(struct frame *f);
 /* Architecture part: frame <-> vcpu_regs, FS/GS base. */
 void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f);
 long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs);
-void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r, bool away);
-/* Then rip and the code segment from the copy vcpu_regs_check() passed. */
-void vcpu_regs_load_checked(struct frame *f, const struct vcpu_regs *chk,
-			    bool away);
+/* rip and cs from chk, the copy vcpu_regs_check() passed */
+void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
+		    const struct vcpu_regs *chk, bool away);
 void vcpu_upcall_frame(struct frame *f, u64 ip, u64 sp, u64 area);
 void vcpu_fsgs_save(struct vcpu_regs *r);
 void vcpu_sel_save(struct vcpu_regs *r);

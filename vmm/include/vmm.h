@@ -68,7 +68,6 @@
 #define GUEST_USER_DS 0x2b
 #define GUEST_USER_CS 0x33
 #define GUEST_USER32_CS 0x23 /* compatibility mode: struct vcpu_regs.cs */
-#define GUEST_CPUNODE_SEL 0x7b
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_FIXED (1ul << 1)
@@ -108,7 +107,6 @@
 
 /* Exception vectors (Intel SDM Vol. 3A 6.3.1). */
 #define VEC_DE 0
-#define VEC_DB 1
 #define VEC_DB 1
 #define VEC_BP 3
 #define VEC_UD 6

@@ -107,21 +107,30 @@ trap_common:
 	call	trap_dispatch
 	jmp	trap_return
 
-	.globl syscall_entry
-syscall_entry:
+	/*
+	 * SYSCALL's frame on the thread's kernel stack, as an interrupt's
+	 * with the user's CS (\cs) and \kind in place of the vector; then
+	 * \handler(frame).
+	 */
+	.macro syscall_frame cs, kind, handler
 	swapgs
 	mov	%rsp, %gs:PERCPU_USER_RSP
 	mov	%gs:PERCPU_KSTACK_TOP, %rsp
 	pushq	$USER_DS
 	pushq	%gs:PERCPU_USER_RSP
 	push	%r11			/* SYSCALL saved RFLAGS in r11 */
-	pushq	$USER_CS
+	pushq	$\cs
 	push	%rcx			/* and RIP in rcx */
 	pushq	$0
-	pushq	$FRAME_SYSCALL
+	pushq	$\kind
 	push_regs
 	mov	%rsp, %rdi
-	call	syscall_dispatch
+	call	\handler
+	.endm
+
+	.globl syscall_entry
+syscall_entry:
+	syscall_frame USER_CS, FRAME_SYSCALL, syscall_dispatch
 	/* fall through */
 
 	.globl trap_return
@@ -183,19 +192,7 @@ trap_return:
 	 */
 	.globl syscall_compat_entry
 syscall_compat_entry:
-	swapgs
-	mov	%rsp, %gs:PERCPU_USER_RSP
-	mov	%gs:PERCPU_KSTACK_TOP, %rsp
-	pushq	$USER_DS
-	pushq	%gs:PERCPU_USER_RSP
-	push	%r11
-	pushq	$USER32_CS
-	push	%rcx
-	pushq	$0
-	pushq	$FRAME_FULL
-	push_regs
-	mov	%rsp, %rdi
-	call	syscall_compat_dispatch
+	syscall_frame USER32_CS, FRAME_FULL, syscall_compat_dispatch
 	jmp	trap_return
 
 	.section .text.hot, "ax"

@@ -54,21 +54,12 @@ static u64 vcpu_sel(const struct vcpu_regs *r)
 	return sel;
 }
 
-/*
- * Each null, or a GDT segment user mode may load: Linux's user segments
- * (GDT entries 4, 5, 6 and 15, any RPL). Mostly all four are null.
- */
+/* All four VCPU_SEL_OK (abi/vcpu.h); mostly all four are null. */
 static bool user_sel_valid(u64 sel)
 {
-	const u32 user = 1u << (USER32_CS >> 3) | 1u << (USER_DS >> 3) |
-			 1u << (USER_CS >> 3) | 1u << (CPUNODE_SEL >> 3) | 1;
-
-	for (; sel; sel >>= 16) {
-		u16 s = sel & 0xffff;
-
-		if (s >= 0x80 || (s & 4) || !(user >> (s >> 3) & 1))
+	for (; sel; sel >>= 16)
+		if (!VCPU_SEL_OK(sel & 0xffff))
 			return false;
-	}
 	return true;
 }
 
@@ -104,10 +95,13 @@ KERNEL_EVENT long vcpu_regs_check(const struct vcpu_regs *r, bool fsgs)
  * task also TF and RF, with which a guest kernel single-steps its process
  * and resumes it past an instruction breakpoint, and AC and ID, which a
  * process sets with popf; never in the own task, where a #DB or an #AC
- * would hit the VMM.
+ * would hit the VMM. rip and CS come from the copy vcpu_regs_check()
+ * passed: the state area is shared with the task, which could change
+ * them in between, and an IRET to a rip its segment does not allow
+ * faults in ring 0.
  */
 KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
-				 bool away)
+				 const struct vcpu_regs *chk, bool away)
 {
 	u64 keep = RFLAGS_USER_MASK |
 		   (away ? RFLAGS_TF | RFLAGS_RF | RFLAGS_AC | RFLAGS_ID : 0);
@@ -127,25 +121,12 @@ KERNEL_EVENT void vcpu_regs_load(struct frame *f, const struct vcpu_regs *r,
 	f->r13 = r->r13;
 	f->r14 = r->r14;
 	f->r15 = r->r15;
-	f->rip = r->rip;
+	f->rip = chk->rip;
 	f->rsp = r->rsp;
 	f->rflags = (r->rflags & keep) | RFLAGS_IF;
-	f->cs = USER_CS;
+	f->cs = away && chk->cs == USER32_CS ? USER32_CS : USER_CS;
 	f->ss = USER_DS;
 	f->vector = FRAME_FULL; /* rcx and r11 too: no SYSRET */
-}
-
-/*
- * rip and CS as checked: the state area is shared with the task, which
- * could change them between the check and the load, and an IRET to a
- * rip the segment does not allow faults in ring 0.
- */
-KERNEL_EVENT void vcpu_regs_load_checked(struct frame *f,
-					 const struct vcpu_regs *chk, bool away)
-{
-	f->rip = chk->rip;
-	if (away && chk->cs == USER32_CS)
-		f->cs = USER32_CS;
 }
 
 /* The checked copy's data segment selectors, before the FS/GS bases. */
