@@ -10,6 +10,7 @@
 #include <pmem.h>
 #include <sched.h>
 #include <thread.h>
+#include <timer.h>
 #include <abi/boot.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -30,10 +31,10 @@ noreturn void kernel_main(u32 magic, u32 mb_info)
 	cpu_init(); /* GDT, TSS, IDT, SYSCALL, CR4 features */
 	fpu_init(); /* per-thread XSAVE area fits */
 	pmem_init(mb_info, &boot_info); /* memory map, kernel pool, root RAM */
-	apic_init();		   /* mask the 8259s, enable the local APIC */
-	irq_init();		   /* IOAPIC lines masked until attached */
-	iommu_init();		   /* DMA blocked until devices are assigned */
-	apic_timer_start(TICK_HZ); /* periodic tick */
+	apic_init();   /* mask the 8259s, enable the local APIC */
+	irq_init();    /* IOAPIC lines masked until attached */
+	iommu_init();  /* DMA blocked until devices are assigned */
+	timer_start(); /* one-shot APIC timer, first tick */
 	boot_info.tsc_per_tick = apic_tsc_per_tick();
 	sched_init();		     /* idle thread */
 	root_task_start(&boot_info); /* module 0 with all authority */

@@ -91,6 +91,7 @@ KERNEL_HOT_DATA static long (*const handlers[SYS_COUNT])(struct frame *) = {
 	[SYS_VCPU_RESUME] = sys_vcpu_resume,
 	[SYS_VCPU_SIGNAL] = sys_vcpu_signal,
 	[SYS_TASK_UNMAP] = sys_task_unmap,
+	[SYS_VCPU_TIMER] = sys_vcpu_timer,
 	[SYS_DMA_MAP] = sys_dma_map,
 	[SYS_DMA_UNMAP] = sys_dma_unmap,
 	[SYS_DMA_ASSIGN] = sys_dma_assign,

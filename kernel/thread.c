@@ -11,6 +11,7 @@
 #include <stats.h>
 #include <task.h>
 #include <thread.h>
+#include <timer.h>
 #include <abi/errno.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
@@ -120,6 +121,7 @@ KERNEL_HOT void thread_switch(struct thread *from, struct thread *to)
 		space_activate(&run->space);
 		task_io_activate(run);
 		debug_activate(to);
+		cpu_set_tsd(to->vcpu_tsd);
 		fpu_restore(to);
 		if (to->user_sel != sel)
 			user_sel_load(to->user_sel); /* before the bases */
@@ -138,6 +140,7 @@ void thread_halt(struct thread *t)
 		ipc_cancel(t, -E_CANCELED);
 	if (t->state == TS_READY)
 		sched_unready(t);
+	vcpu_timer_cancel(t);
 	t->state = TS_HALTED;
 	if (t == current())
 		sched_block();

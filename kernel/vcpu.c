@@ -24,6 +24,7 @@
 #include <stats.h>
 #include <task.h>
 #include <thread.h>
+#include <timer.h>
 #include <vcpu.h>
 #include <abi/errno.h>
 #include <abi/syscall.h>
@@ -60,15 +61,17 @@ static KERNEL_EVENT struct vcpu_state *area(struct thread *t, bool write)
  * breakpoints. Inlined: it is on every upcall and resume.
  */
 static inline __attribute__((always_inline)) void
-run_in(struct thread *t, struct task *run, u64 slot)
+run_in(struct thread *t, struct task *run, u64 slot, bool tsd)
 {
 	if (thread_run_task(t) != run)
 		stat_inc(STAT_SPACE_SWITCHES);
 	t->vcpu_user = run == t->task ? NULL : run;
 	t->vcpu_user_slot = slot;
+	t->vcpu_tsd = tsd;
 	space_activate(&run->space);
 	task_io_activate(run);
 	debug_activate(t);
+	cpu_set_tsd(tsd);
 }
 
 /*
@@ -102,13 +105,13 @@ static KERNEL_EVENT void upcall(struct thread *t, struct frame *f, u64 cause,
 	s->from = away ? t->vcpu_user_slot : CAP_NONE;
 	flags = s->flags;
 	s->saved_flags = flags;
-	s->flags = flags & ~(VCPU_F_IRQ | VCPU_F_FAULTS);
+	s->flags = flags & ~(VCPU_F_IRQ | VCPU_F_FAULTS | VCPU_F_TSD);
 	if (away) {
 		struct vcpu_regs host = { .fs_base = t->vcpu_host_fs,
 					  .gs_base = t->vcpu_host_gs };
 
 		vcpu_fsgs_load(&host);
-		run_in(t, t->task, CAP_NONE);
+		run_in(t, t->task, CAP_NONE, false);
 	}
 	t->vcpu_kick = false;
 	vcpu_upcall_frame(f, entry_ip, s->entry_sp, t->vcpu_area);
@@ -177,6 +180,27 @@ KERNEL_EVENT void vcpu_return_check(void)
 	if (!s || !(s->flags & VCPU_F_IRQ) || !s->pending)
 		return;
 	upcall(t, thread_frame(t), VCPU_CAUSE_IRQ, 0, 0, 0);
+}
+
+/*
+ * vcpu_timer(thread, tsc, bit): raise virtual interrupt bit when the TSC
+ * reaches tsc (at once if it has); tsc 0 cancels. One deadline per
+ * thread: a new one replaces it (timer.c).
+ */
+long sys_vcpu_timer(struct frame *f)
+{
+	struct cap *c;
+	long err;
+
+	c = cap_lookup(current()->task, f->rdi, CAPT_THREAD, CR_SEND, &err);
+	if (!c)
+		return err;
+	if (f->rdx >= VCPU_PENDING_BITS)
+		return -E_INVAL;
+	if (!((struct thread *)c->obj)->vcpu_area)
+		return -E_STATE;
+	vcpu_timer_set(c->obj, f->rsi, (u32)f->rdx);
+	return 0;
 }
 
 /*
@@ -269,7 +293,7 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 		t->vcpu_host_gs = host.gs_base;
 		vcpu_sel_load(&chk);
 		vcpu_fsgs_load(&chk);
-		run_in(t, run, slot);
+		run_in(t, run, slot, flags & VCPU_F_TSD);
 	}
 	if ((flags & VCPU_F_IRQ) && s->pending)
 		upcall(t, f, VCPU_CAUSE_IRQ, 0, 0, 0);

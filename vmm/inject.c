@@ -37,6 +37,8 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 
 	if (user || vcpu_if(v))
 		flags |= VCPU_F_IRQ;
+	if (user && (v->cr4 & CR4_TSD)) /* prctl(PR_SET_TSC, PR_TSC_SIGSEGV) */
+		flags |= VCPU_F_TSD;
 	if (v->refill.armed)
 		softtlb_refill(v, r->rip);
 	/* No upcall may overwrite regs from here until the resume. */
@@ -84,10 +86,13 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 
 /*
  * Is an interrupt deliverable now? The pending bits (IRQ_BIT_TIMER from
- * the timer thread, IRQ_BIT_CONSOLE from the root task, IRQ_BIT_PIC from
- * the PIC) are consumed here: the PIT compares the TSC with its deadline
- * itself, the UART looks at its input ring, and the PIC sets its bit
- * again while it holds a deliverable interrupt.
+ * the microkernel's vCPU timer, IRQ_BIT_CONSOLE from the root task,
+ * IRQ_BIT_PIC from the PIC) are consumed here: the PIT raises the tick
+ * that fell due, the UART looks at its input ring, and the PIC sets its
+ * bit again while it holds a deliverable interrupt. The PIT is asked
+ * only when the timer fired, like a device that interrupts: a tick lands
+ * where the guest was when it came, in user mode or in the kernel, and
+ * the guest splits CPU time between them as it does natively.
  */
 VMM_HOT bool irq_deliverable(struct vcpu *v)
 {
@@ -95,7 +100,8 @@ VMM_HOT bool irq_deliverable(struct vcpu *v)
 		__atomic_exchange_n(&v->state->pending, 0, __ATOMIC_SEQ_CST) |
 		__atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
 
-	pit_poll();
+	if (bits & (1ul << IRQ_BIT_TIMER))
+		pit_poll();
 	/* the ring is shared memory: touched only when the root task wrote */
 	if (bits & (1ul << IRQ_BIT_CONSOLE))
 		uart_poll();
@@ -165,11 +171,8 @@ VMM_HOT void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
 				       unsigned vector, bool has_error,
 				       u64 error)
 {
-	if (v->cpl == 3) {
-		if (vector == VEC_PF)
-			error |= PFE_U;
-		pit_poll(); /* as for a system call (emulate_syscall) */
-	}
+	if (v->cpl == 3 && vector == VEC_PF)
+		error |= PFE_U;
 	deliver(v, r, vector, has_error, error);
 }
 
@@ -247,15 +250,6 @@ VMM_HOT void noreturn emulate_syscall(struct vcpu *v, struct vcpu_regs *r)
 	}
 	s = site_of[compat];
 
-	/*
-	 * A tick due by now becomes pending before the guest kernel runs,
-	 * so the kernel's own sti takes it. Polled only at the return to
-	 * user mode, every tick that fell due during a system call was
-	 * taken with the user's registers, and the guest counted its
-	 * system time as user time. (A fill, which the guest never sees,
-	 * keeps its tick for the return: user time, as it looks.)
-	 */
-	pit_poll();
 	v->cpl = 0;
 	r->rip = entry;
 	r->rflags &= ~v->sfmask;

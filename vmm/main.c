@@ -143,7 +143,7 @@ void vmm_main(void)
 		vmm_stop(1, "the guest kernel cannot be loaded");
 	devices_init();
 	uspace_init();
-	timer_start();
+	tsc_hz();
 	area->entry_ip = (u64)vmm_upcall_entry;
 	area->entry_sp = (u64)upcall_stack_top;
 	if (sys_vcpu_control(SLOT_SELF_THREAD, (u64)area))

@@ -12,7 +12,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <cpuid.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -87,6 +89,8 @@ CASE(p_clts, "1: clts")
 CASE(p_rdpmc, "xor %%ecx, %%ecx; 1: rdpmc")
 CASE(p_swapgs, "1: swapgs")
 CASE(p_sysret, "1: sysretq")
+CASE(p_rdtsc, "1: rdtsc")
+CASE(p_rdtscp, "1: rdtscp")
 CASE(p_xsetbv, "xor %%ecx, %%ecx; mov $3, %%eax; xor %%edx, %%edx; 1: xsetbv")
 CASE(u_into, "1: .byte 0xce")
 CASE(u_bound, "1: .byte 0x62, 0x00")
@@ -243,6 +247,27 @@ static int selector_faults(void)
 }
 
 /*
+ * prctl(PR_SET_TSC, PR_TSC_SIGSEGV) sets CR4.TSD while the process runs
+ * (rr and sandboxes use it): rdtsc and rdtscp raise #GP, in its children
+ * too, until PR_TSC_ENABLE. The VM once ignored the guest's CR4.TSD.
+ */
+static int tsc_disabled(void)
+{
+	const struct fault tsc[] = { GP0(rdtsc), GP0(rdtscp), { NULL } };
+	unsigned a, b, c, d, lo, hi;
+	int err;
+
+	if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(d & (1u << 27)))
+		return check_fail("no RDTSCP");
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) < 0)
+		return check_fail_errno("PR_SET_TSC");
+	err = run_table(tsc);
+	prctl(PR_SET_TSC, PR_TSC_ENABLE);
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); /* would kill us */
+	return err;
+}
+
+/*
  * RFLAGS.AC and ID, which a process sets with popf, stay set across a
  * system call and a page fault, as natively. The VMM and microkernel
  * once kept only the arithmetic flags. Nothing between the popf and the
@@ -278,6 +303,7 @@ const struct check fault_checks[] = {
 	{ "exception_vectors", exception_vectors },
 	{ "privileged_instructions", privileged_instructions },
 	{ "selector_faults", selector_faults },
+	{ "tsc_disabled", tsc_disabled },
 	{ "user_flags_kept", user_flags_kept },
 	{ NULL, NULL },
 };

@@ -33,7 +33,8 @@
 #define SYS_VCPU_RESUME		18	/* (task or CAP_NONE) */
 #define SYS_VCPU_SIGNAL		19	/* (thread, bit): raise a virtual irq */
 #define SYS_TASK_UNMAP		20	/* (task, start, end): flush a range */
-/* 21-23: reserved for the VMM calls */
+#define SYS_VCPU_TIMER		21	/* (thread, tsc, bit): raise bit at tsc */
+/* 22-23: reserved for the VMM calls */
 #define SYS_DMA_MAP		24	/* (va, iova, npages, rights): see dma.h */
 #define SYS_DMA_UNMAP		25	/* (iova, npages) */
 #define SYS_DMA_ASSIGN		26	/* (iommu_cap, task or CAP_NONE, bdf) */
@@ -78,6 +79,7 @@
 #define STAT_KMEM_FREE		8	/* free kernel pages */
 #define STAT_CONTEXT_SWITCHES	9
 #define STAT_DMA_FAULTS		10	/* DMA requests the IOMMU blocked */
-#define STAT_COUNT		11
+#define STAT_VCPU_TIMERS	11	/* vcpu_timer deadlines that fired */
+#define STAT_COUNT		12
 
 #endif

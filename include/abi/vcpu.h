@@ -64,7 +64,8 @@ struct vcpu_state {
  */
 #define VCPU_F_IRQ	(1ul << 0)	/* virtual interrupts enabled */
 #define VCPU_F_FAULTS	(1ul << 8)	/* own-task faults upcall (else: pager) */
-#define VCPU_F_RESUME_MASK (VCPU_F_IRQ | VCPU_F_FAULTS)	/* settable by resume */
+#define VCPU_F_TSD	(1ul << 9)	/* in another task rdtsc/rdtscp fault */
+#define VCPU_F_RESUME_MASK (VCPU_F_IRQ | VCPU_F_FAULTS | VCPU_F_TSD)
 
 /* cause */
 #define VCPU_CAUSE_EXCEPTION	1	/* vector, error; 14 also fault_addr */

@@ -66,11 +66,17 @@ struct thread {
 	/* vCPU mode (vcpu.c) */
 	u64 vcpu_area;			/* state area address, 0: not a vCPU */
 	struct task *vcpu_user;		/* resumed into this task, NULL: own */
+	bool vcpu_tsd;			/* there with VCPU_F_TSD (CR4.TSD) */
 	u64 vcpu_user_slot;		/* the slot that named vcpu_user */
 	bool vcpu_kick;			/* a virtual interrupt was raised */
 	u64 vcpu_host_fs, vcpu_host_gs; /* own-task FS/GS base while away */
 	void *vcpu_kva;			/* the area in the direct map, valid */
 	u64 vcpu_kva_unmaps;		/* while space.unmaps has this value */
+
+	/* vcpu_timer (timer.c) */
+	u64 vtimer_tsc; /* deadline, 0: none */
+	u32 vtimer_bit;
+	struct thread *vtimer_next;
 
 	/* hardware breakpoints (debug.h): dr7 0 for none */
 	struct {

@@ -23,6 +23,7 @@ void vcpu_return_check(void);
 long sys_vcpu_control(struct frame *f);
 long sys_vcpu_resume(struct frame *f);
 long sys_vcpu_signal(struct frame *f);
+long sys_vcpu_timer(struct frame *f);
 
 /* Architecture part: frame <-> vcpu_regs, FS/GS base. */
 void vcpu_regs_save(struct vcpu_regs *r, const struct frame *f);

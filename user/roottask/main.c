@@ -27,7 +27,7 @@ static void report_stats(void)
 		"syscalls",	    "ipcs",	      "faults",
 		"upcalls",	    "space_switches", "ticks",
 		"idle_tsc",	    "total_tsc",      "kmem_free_pages",
-		"context_switches", "dma_faults",
+		"context_switches", "dma_faults",     "vcpu_timers",
 	};
 	u64 v[STAT_COUNT] = { 0 };
 	bool ok = true;

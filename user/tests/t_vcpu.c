@@ -18,7 +18,7 @@
 #define VBIT 5 /* the virtual interrupt we raise */
 
 extern char guest_syscall[], guest_after_syscall[], guest_read[];
-extern char guest_spin[], own_ud2[], guest_fpu[];
+extern char guest_spin[], own_ud2[], guest_fpu[], guest_rdtsc[];
 extern char guest_compat[], guest_compat_after[], guest_read_es[];
 extern char _text_start[], _rodata_end[], _end[];
 
@@ -34,6 +34,11 @@ asm(".text\n"
     "	mov (%rdi), %rax\n" /* 3 bytes */
     "guest_spin:\n"
     "	jmp guest_spin\n"
+    ".globl guest_rdtsc\n"
+    "guest_rdtsc:\n"
+    "	rdtsc\n"
+    "	syscall\n"
+    "	ud2\n"
     ".globl guest_fpu\n"
     "guest_fpu:\n"
     "	movq %rdi, %xmm15\n"
@@ -331,6 +336,68 @@ static void test_irq(void)
 		ev.cause, ev.from);
 }
 
+/*
+ * The vCPU's own timer (vcpu_timer): a deadline a third of a tick away
+ * interrupts the guest task's spin, never before it; a deadline that has
+ * passed is pending at once; one replaced by a later one does not fire.
+ */
+static void test_timer(void)
+{
+	u64 per_tick = 0, d, seen, t0;
+	volatile bool fired, past, replaced;
+	long err, e_bit, e_state;
+
+	sys_time(&per_tick);
+	vs->pending = 0;
+	d = rdtsc() + per_tick / 3;
+	sys_vcpu_timer(vcpu_thread, d, VBIT);
+	err = run_until_upcall(guest, (u64)guest_spin, 0, VCPU_F_IRQ);
+	seen = rdtsc();
+	fired = !err && ev.cause == VCPU_CAUSE_IRQ && seen >= d &&
+		(ev.pending & (1ul << VBIT));
+
+	vs->flags = 0;
+	vs->pending = 0;
+	sys_vcpu_timer(vcpu_thread, 1, VBIT);
+	past = vs->pending == 1ul << VBIT;
+
+	vs->pending = 0;
+	sys_vcpu_timer(vcpu_thread, rdtsc() + per_tick / 3, VBIT);
+	sys_vcpu_timer(vcpu_thread, rdtsc() + 1000 * per_tick, VBIT);
+	for (t0 = ticks_now(); ticks_now() - t0 < 3;)
+		;
+	replaced = vs->pending == 0;
+	sys_vcpu_timer(vcpu_thread, 0, VBIT);
+
+	e_bit = sys_vcpu_timer(vcpu_thread, 1, VCPU_PENDING_BITS);
+	e_state = sys_vcpu_timer(SLOT_SELF_THREAD, 1, VBIT);
+	t_result(
+		"vcpu.timer",
+		fired && past && replaced && e_bit == -E_INVAL &&
+			e_state == -E_STATE,
+		"fired %d (%ld cycles after the deadline), past %d, replaced %d, bit 64 %ld, no vCPU %ld",
+		fired, (long)(seen - d), past, replaced, e_bit, e_state);
+}
+
+/* VCPU_F_TSD: rdtsc raises #GP in the guest task, not without the flag. */
+static void test_tsd(void)
+{
+	long e1, e2;
+	bool gp, runs;
+	u64 vector;
+
+	e1 = run_until_upcall(guest, (u64)guest_rdtsc, 0, VCPU_F_TSD);
+	vector = ev.vector;
+	gp = !e1 && upcall_is(VCPU_CAUSE_EXCEPTION, guest) && vector == 13 &&
+	     ev.regs.rip == (u64)guest_rdtsc;
+	e2 = run_until_upcall(guest, (u64)guest_rdtsc, 0, 0);
+	runs = !e2 && upcall_is(VCPU_CAUSE_SYSCALL, guest);
+	/* and not in the own task after the upcall: this would halt us */
+	t_result("vcpu.tsd", gp && runs && rdtsc() != 0,
+		 "with the flag #GP %d (vector %lu), without it rdtsc runs %d",
+		 gp, vector, runs);
+}
+
 static void vcpu_main(void)
 {
 	long err = sys_vcpu_control(vcpu_thread, (u64)vs);
@@ -344,6 +411,8 @@ static void vcpu_main(void)
 		test_fpu();
 		test_no_cap();
 		test_irq();
+		test_timer();
+		test_tsd();
 	}
 	done = true;
 	for (;;) {

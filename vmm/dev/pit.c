@@ -3,7 +3,7 @@
  * at 1.193182 MHz derived from the real TSC, so the virtual timer and the
  * TSC the guest also reads always agree (SPEC 9, "Time"). Channel 0 is
  * the guest's tick on IRQ 0 (modes 0/4 one-shot, 2/3 periodic), driven
- * by the timer thread (timer.c); channel 2, gated through port 0x61, is
+ * by the microkernel's vCPU timer (timer.c); channel 2, gated through port 0x61, is
  * what Linux calibrates the TSC against (arch/x86/kernel/tsc.c,
  * quick_pit_calibrate and pit_calibrate_tsc).
  */
@@ -26,10 +26,8 @@ struct channel {
 static struct channel ch[3];
 static bool gate2;
 static u8 port61;
-/* Written by the vCPU only; the timer thread reads deadline. */
-VMM_HOT_DATA static volatile u64
-	deadline; /* channel 0's next expiry (TSC), 0: none */
-VMM_HOT_DATA static volatile u64 period; /* TSC per period, 0: one-shot */
+/* Channel 0's next expiry (TSC), 0: none; TSC per period, 0: one-shot. */
+VMM_HOT_DATA static u64 deadline, period;
 
 static u64 elapsed(struct channel *c)
 {
@@ -57,28 +55,31 @@ static bool out_high(struct channel *c)
 	return true;
 }
 
-u64 pit_next_deadline(void)
-{
-	return deadline;
-}
-
 /*
- * Called by the vCPU at every interrupt check: raise IRQ 0 for the
- * channel-0 expiry that has passed. Periodic ticks that came while the
- * vCPU was busy or descheduled are owed, not dropped: each is raised once
- * the previous one has left the PIC's request register, so the guest's
- * jiffies keep pace with the TSC (KVM's "reinject" policy for its PIT).
- * Only a backlog of more than PIT_MAX_LAG_MS is given up (and counted).
+ * Called by the vCPU when its timer fired (IRQ_BIT_TIMER, inject.c):
+ * raise IRQ 0 for the channel-0 expiry that has passed and arm the next.
+ * Periodic ticks that came while the vCPU was busy or descheduled are
+ * owed, not dropped: each is raised once the previous one has left the
+ * PIC's request register (until then the timer bit stays latched), so the
+ * guest's jiffies keep pace with the TSC (KVM's "reinject" policy for its
+ * PIT). Only a backlog of more than PIT_MAX_LAG_MS is given up (and
+ * counted).
  */
 VMM_HOT void pit_poll(void)
 {
 	u64 d = deadline, p = period, now;
 
-	if (!d || (now = rdtsc()) < d || pic_requested(0))
+	if (!d || (now = rdtsc()) < d)
 		return;
+	if (pic_requested(0)) {
+		__atomic_or_fetch(&vcpu_current()->irq_latched,
+				  1ul << IRQ_BIT_TIMER, __ATOMIC_SEQ_CST);
+		return;
+	}
 	pic_raise(0);
 	if (!p) {
 		deadline = 0;
+		timer_arm(0);
 		return;
 	}
 	d += p;
@@ -87,6 +88,7 @@ VMM_HOT void pit_poll(void)
 		d = now + p;
 	}
 	deadline = d;
+	timer_arm(d);
 }
 
 static void start_counting(unsigned i)
@@ -101,7 +103,7 @@ static void start_counting(unsigned i)
 	ticks = (u64)c->reload * tsc_hz() / PIT_HZ;
 	period = c->mode == 2 || c->mode == 3 ? ticks : 0;
 	deadline = c->start + ticks;
-	timer_kick();
+	timer_arm(deadline);
 }
 
 static u32 pit_read(u16 port, unsigned size)
@@ -153,6 +155,7 @@ static void control(u8 val)
 	if (sel == 0) {
 		deadline = 0; /* stopped until a count is written */
 		period = 0;
+		timer_arm(0);
 	}
 }
 

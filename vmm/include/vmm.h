@@ -55,12 +55,8 @@
 #define VMM_WARM __attribute__((hot, section(".text.warm")))
 
 /* Capability slots of the VM task. */
-#define SLOT_TIMER_THREAD 9
 #define SLOT_USER_TASK0 16		  /* guest user processes: uspace.c */
 #define SLOT_VCPU_THREAD SLOT_SELF_THREAD /* the first thread */
-
-/* The vCPU runs just below the timer thread (the root task's 100). */
-#define VCPU_PRIORITY 99
 
 /* Guest segment selectors Linux uses (arch/x86/include/asm/segment.h). */
 #define GUEST_KERNEL_CS 0x10
@@ -94,6 +90,7 @@
 #define CR0_TS (1ul << 3)
 #define CR0_WP (1ul << 16)
 #define CR0_PG (1ul << 31)
+#define CR4_TSD (1ul << 2)
 #define CR4_PSE (1ul << 4)
 #define CR4_PAE (1ul << 5)
 #define CR4_PGE (1ul << 7)
@@ -403,25 +400,15 @@ bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);
 int pic_pending_vector(void); /* -1 if none */
 void pic_acknowledge(int vector);
-u64 pit_next_deadline(void);
 void pit_poll(void);
 void uart_flush(void);
 void uart_poll(void);
 
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 /* timer.c */
-#define IRQ_BIT_TIMER 0 /* pending bit the timer thread raises */
+#define IRQ_BIT_TIMER 0 /* pending bit the vCPU timer raises */
 #define IRQ_BIT_PIC 1	/* pending bit: the PIC has one (pic.c) */
 #define IRQ_BIT_CONSOLE VM_CONSOLE_IRQ_BIT /* input (dev/uart.c) */
-void timer_start(void);
-void timer_kick(void);
+void timer_arm(u64 deadline);
 u64 tsc_hz(void);
 
 #pragma GCC visibility pop

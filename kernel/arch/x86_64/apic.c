@@ -1,8 +1,9 @@
 /*
  * Interrupt controllers and the timer. The legacy 8259 PICs are masked
  * (everything goes through the local APIC and IOAPIC); the local APIC
- * timer runs periodically at TICK_HZ, calibrated against PIT channel 2
- * (Intel SDM Vol. 3A 12.5.4; 8254 data sheet). The IOAPIC routes input n
+ * timer, calibrated against PIT channel 2 (Intel SDM Vol. 3A 12.5.4; 8254
+ * data sheet), runs in one-shot mode: kernel/timer.c arms it for each
+ * next event (a scheduler tick or a vCPU's deadline) as a TSC value. The IOAPIC routes input n
  * to vector VECTOR_IRQ_BASE + n, edge/level as the ISA/PCI convention says
  * (inputs 0-15 edge high, 16-23 level low, as QEMU's q35 wires them).
  */
@@ -20,10 +21,9 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
-#define LVT_PERIODIC (1u << 17)
 #define LVT_MASKED (1u << 16)
 
-KERNEL_HOT_DATA static u64 tsc_per_tick;
+KERNEL_HOT_DATA static u64 tsc_per_tick, counts_per_tick;
 
 static volatile u32 *lapic_reg(u32 off)
 {
@@ -77,6 +77,22 @@ static void pit_wait_10ms(void)
 		;
 }
 
+/*
+ * Interrupt when the TSC reaches `deadline` (or at once if it has): the
+ * distance, at most two ticks, in the timer's counts. Writing the initial
+ * count restarts the one-shot countdown.
+ */
+KERNEL_HOT void apic_timer_arm(u64 deadline)
+{
+	u64 now = rdtsc(), delta = deadline > now ? deadline - now : 0;
+
+	if (delta > 2 * tsc_per_tick)
+		delta = 2 * tsc_per_tick;
+	lapic_write(LAPIC_TIMER_INIT,
+		    (u32)(delta * counts_per_tick / tsc_per_tick) + 1);
+}
+
+/* Calibrate against the PIT; the caller arms the first event. */
 void apic_timer_start(u32 hz)
 {
 	u32 start = 0xffffffff, elapsed;
@@ -90,10 +106,10 @@ void apic_timer_start(u32 hz)
 	elapsed = start - lapic_read(LAPIC_TIMER_CUR);
 	tsc = rdtsc() - tsc;
 	tsc_per_tick = tsc * 100 / hz;
-	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_PERIODIC);
-	lapic_write(LAPIC_TIMER_INIT, (u64)elapsed * 100 / hz);
-	printk("timer: local APIC %u Hz, %lu APIC counts and %lu TSC cycles per tick\n",
-	       hz, (u64)elapsed * 100 / hz, tsc_per_tick);
+	counts_per_tick = (u64)elapsed * 100 / hz;
+	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER); /* one-shot */
+	printk("timer: local APIC one-shot, tick %u Hz, %lu APIC counts and %lu TSC cycles per tick\n",
+	       hz, counts_per_tick, tsc_per_tick);
 }
 
 static void ioapic_write(u32 reg, u32 v)

@@ -10,6 +10,7 @@
 #include <irq.h>
 #include <sched.h>
 #include <thread.h>
+#include <timer.h>
 #include <vcpu.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -36,7 +37,7 @@ KERNEL_EVENT void trap_dispatch(struct frame *f)
 		fault_user(f);
 	} else if (v == VECTOR_TIMER) {
 		apic_eoi();
-		sched_tick();
+		timer_interrupt();
 	} else if (v >= VECTOR_IRQ_BASE && v < VECTOR_IRQ_BASE + 24) {
 		irq_handle(v - VECTOR_IRQ_BASE);
 		apic_eoi();

@@ -13,6 +13,15 @@ void console_set_prefix(const char *prefix);
 void console_write(const char *s, unsigned long n);
 noreturn void exit(long status);
 
+/* The time-stamp counter. */
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
 /* A small, fast pseudo-random generator (xorshift64). */
 static inline u64 rand_next(u64 *state)
 {

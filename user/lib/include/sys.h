@@ -215,6 +215,12 @@ static inline long sys_vcpu_signal(u64 thread, u64 bit)
 	return syscall6(SYS_VCPU_SIGNAL, thread, bit, 0, 0, 0, 0).status;
 }
 
+/* Raise virtual interrupt bit of thread when the TSC reaches tsc; 0 cancels. */
+static inline long sys_vcpu_timer(u64 thread, u64 tsc, u64 bit)
+{
+	return syscall6(SYS_VCPU_TIMER, thread, tsc, bit, 0, 0, 0).status;
+}
+
 /* DMA domains (abi/dma.h). */
 static inline long sys_dma_map(u64 va, u64 iova, u64 npages, u64 rights)
 {

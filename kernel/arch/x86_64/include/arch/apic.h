@@ -10,6 +10,7 @@
 
 void apic_init(void);
 void apic_timer_start(u32 hz);
+void apic_timer_arm(u64 tsc_deadline);
 void apic_eoi(void);
 u64 apic_tsc_per_tick(void);
 u32 apic_id(void);

@@ -11,6 +11,7 @@
 
 #ifndef __ASSEMBLER__
 #include <types.h>
+#include <arch/cpu.h>
 
 struct thread;
 
@@ -23,6 +24,7 @@ struct percpu {
 	struct task *io_bitmap_owner; /* whose bitmap the TSS holds */
 	bool io_bitmap_on;	      /* and whether it is in force */
 	struct thread *debug_loaded;  /* whose breakpoints DR7 holds */
+	bool tsd;		      /* CR4.TSD: rdtsc faults in user mode */
 };
 
 extern struct percpu cpu0;
@@ -30,6 +32,17 @@ extern struct percpu cpu0;
 static inline struct percpu *this_cpu(void)
 {
 	return &cpu0; /* one CPU; SMP reads GS:self instead */
+}
+
+/* CR4.TSD for the user mode about to run: rdtsc and rdtscp fault there. */
+static inline void cpu_set_tsd(bool on)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->tsd != on) {
+		c->tsd = on;
+		write_cr4(on ? read_cr4() | CR4_TSD : read_cr4() & ~CR4_TSD);
+	}
 }
 #endif
 
