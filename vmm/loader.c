@@ -118,6 +118,22 @@ static void e820_add(unsigned *n, u64 addr, u64 size, u32 type)
  * top of RAM (1 MiB aligned) as a boot loader puts it: 0 or -1 after a
  * message when it does not fit above the kernel.
  */
+/*
+ * Is WORD one of the command line's words? The VMM's own options start
+ * "vmm.": Linux takes a parameter with a dot for a module's and ignores
+ * it, so the same command line boots natively.
+ */
+static bool cmdline_has(const char *cl, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cl; *p; p++)
+		if ((p == cl || p[-1] == ' ') && !strncmp(p, word, n) &&
+		    (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 static long boot_params(const struct vm_module *initrd,
 			const struct vm_module *cmdline)
 {
@@ -131,6 +147,7 @@ static long boot_params(const struct vm_module *initrd,
 	while (len && (cl[len - 1] == '\n' || cl[len - 1] == 0))
 		len--;
 	cl[len] = 0;
+	vm.no_kmem_lend = cmdline_has(cl, "vmm.kmem_lend=0");
 	e820_add(&n, 0, 0x9fc00, E820_RAM);
 	e820_add(&n, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
 	e820_add(&n, 0x100000, vm.ram_size - 0x100000, E820_RAM);

@@ -28,6 +28,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"own_reclaims",	  "quota_grows",
 	"quota_returns",  "debug_sets",
 	"debug_unarmed",  "umip_emulations",
+	"kmem_borrows",
 };
 
 static bool isalnum_ascii(char c)

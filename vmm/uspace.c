@@ -39,18 +39,21 @@
  * memory (about 80 bytes a page), charged to a quota the VM moves to it
  * (task_quota, docs/abi.md). Each task starts small; one that fills up
  * gets another QUOTA_STEP from the VM's own task as long as that keeps
- * OWN_RESERVE spare, else from the other user tasks, which are emptied
- * and shrunk back to their start (as a big process evicts the others
- * from a shared TLB). Only when none has any to give is the full task
- * emptied. The own task takes quota back the same way when the guest
- * kernel's mappings need it (uspace_return_quota()).
+ * OWN_RESERVE spare; the own task borrows from the root task while it
+ * lends (borrow()); else the quota comes from the other user tasks,
+ * which are emptied and shrunk back to their start (as a big process
+ * evicts the others from a shared TLB). Only when none has any to give
+ * is the full task emptied. The own task takes quota back the same way
+ * when the guest kernel's mappings need it (uspace_return_quota()).
  */
 #include "vmm.h"
 #include <arch/paging.h>
+#include <layout.h>
 
 #define NR_USER_TASKS 8
 #define USER_TASK_QUOTA (256ul << 10) /* what a task starts with */
 #define QUOTA_STEP (1ul << 20)	      /* what a full task gets at a time */
+#define BORROW_STEP (4ul << 20)	      /* asked of the root task at a time */
 #define OWN_RESERVE (4ul << 20)	      /* spare the own task keeps for itself */
 #define USER_END 0x0000800000000000ul
 #define NO_SPACE (~0ul)
@@ -324,7 +327,32 @@ static int largest_task(int except)
 	return pick;
 }
 
-/* More quota for the current task: false if nobody has any to give. */
+/*
+ * More quota for the own task from the root task (REQ_KMEM), BORROW_STEP
+ * at a time, until it refuses once (its spare only shrinks) or the
+ * command line says "vmm.kmem_lend=0" (tests of the reclaim paths).
+ */
+static bool borrow(void)
+{
+	static bool refused;
+	struct ipc_msg m = { .tag = TAG_MAKE(REQ_KMEM, 0),
+			     .w = { BORROW_STEP } };
+
+	if (refused || vm.no_kmem_lend)
+		return false;
+	if (ipc_call(SLOT_PARENT, &m, TIMEOUT_NEVER) || m.w[0]) {
+		refused = true;
+		return false;
+	}
+	counters[CNT_KMEM_BORROWS]++;
+	return true;
+}
+
+/*
+ * More quota for the current task: from the own task's spare, else
+ * borrowed from the root task, else taken from the other user tasks;
+ * false if nobody has any to give.
+ */
 static bool grow_current(void)
 {
 	for (;;) {
@@ -337,6 +365,8 @@ static bool grow_current(void)
 			counters[CNT_QUOTA_GROWS]++;
 			return true;
 		}
+		if (borrow())
+			continue;
 		other = largest_task((int)current);
 		if (other < 0 || !shrink_task((unsigned)other))
 			return false;
@@ -356,12 +386,16 @@ void uspace_reclaim(bool empty)
 }
 
 /*
- * The own task ran out: empty the user task that holds the most quota
- * and take back what it held above its start; false if none had more.
+ * The own task ran out: borrow from the root task, or empty the user
+ * task that holds the most quota and take back what it held above its
+ * start; false if none had more.
  */
 bool uspace_return_quota(void)
 {
-	int i = largest_task(-1);
+	int i;
 
+	if (borrow())
+		return true;
+	i = largest_task(-1);
 	return i >= 0 && shrink_task((unsigned)i);
 }

@@ -44,16 +44,16 @@ class LinuxBoot:
 
     def __init__(self, name, version, cmd, files=None, add=(), devices=(),
                  timeout=300, memory=None, variant="afterburn", vm=False,
-                 console_input=False):
+                 console_input=False, append=""):
         self.name = name
         self.dir = work_dir(name)
         self.kernel = guest.vmlinux(version, variant)
         initrd = guest.make_initramfs(os.path.join(self.dir, "initramfs.cpio"),
                                       files=files, cmd=cmd, add=add)
         if vm:
-            args = guest.vm_args(self.kernel, initrd, self.dir)
+            args = guest.vm_args(self.kernel, initrd, self.dir, append)
         else:
-            args = guest.native_args(self.kernel, initrd)
+            args = guest.native_args(self.kernel, initrd, append)
         self.run = harness.QemuRun(name, args + list(devices),
                                    timeout=timeout,
                                    memory=memory or guest.machine_memory(1 if vm else 0),

@@ -83,6 +83,9 @@ static bool request(unsigned idx, struct ipc_msg *m)
 		break;
 	case REQ_DEVICE:
 		return device_request(idx, m);
+	case REQ_KMEM:
+		err = vm_kmem_lend(idx, m->w[0]);
+		break;
 	case REQ_PING:
 		err = 0;
 		break;

@@ -32,6 +32,7 @@ struct child {
 	bool done;
 	bool faulted;
 	bool data; /* a VM's data module, not a task */
+	bool vm;   /* an in-place VMM (vm.c) */
 	long status;
 	bool has_device; /* device.c gave it the PCI function `device` */
 	u16 device;
@@ -53,6 +54,7 @@ int child_create(unsigned idx, const struct boot_module *m, u64 kmem_quota,
 int child_run(unsigned idx, u64 entry);
 bool vm_module(const struct boot_module *m);
 int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left);
+long vm_kmem_lend(unsigned idx, u64 bytes);
 #define VM_MODULES 3 /* after the VMM: kernel, initramfs, cmdline */
 void device_init(void);
 bool device_request(unsigned idx, struct ipc_msg *m);

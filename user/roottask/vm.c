@@ -13,6 +13,9 @@
 
 #define VM_RAM (512ul << 20)	   /* a native boot's too (tools/guest.py) */
 #define VM_KMEM_QUOTA (32ul << 20) /* three VMs fit the kernel pool */
+#define VM_KMEM_MAX (96ul << 20)   /* with what it borrows (REQ_KMEM) */
+#define VM_KMEM_STEP_MAX (4ul << 20)
+#define ROOT_KMEM_RESERVE (8ul << 20)
 
 static unsigned nr_vms;
 
@@ -72,6 +75,25 @@ static long give_modules(u64 task, const struct boot_module *m,
 	return 0;
 }
 
+/*
+ * REQ_KMEM: a VM whose processes map more than its quota holds asks for
+ * more (uspace.c). Lent while the root task keeps ROOT_KMEM_RESERVE
+ * (every VM is started by then), up to VM_KMEM_MAX a VM; first come,
+ * first served. Only VMs may ask.
+ */
+long vm_kmem_lend(unsigned idx, u64 bytes)
+{
+	u64 task = ROOT_SLOT_CHILD_TASK(idx), limit, used, held;
+
+	if (!children[idx].vm || !bytes || bytes > VM_KMEM_STEP_MAX)
+		return -E_INVAL;
+	if (sys_task_quota(SLOT_SELF_TASK, 0, &limit, &used) ||
+	    limit < used + bytes + ROOT_KMEM_RESERVE ||
+	    sys_task_quota(task, 0, &held, NULL) || held + bytes > VM_KMEM_MAX)
+		return -E_NOMEM;
+	return sys_task_quota(task, (long)bytes, NULL, NULL);
+}
+
 /* Start the VM of module idx and the three after it: 0 or -1. */
 int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left)
 {
@@ -86,6 +108,7 @@ int vm_start(unsigned idx, const struct boot_module *m, unsigned nr_left)
 	}
 	if (child_create(idx, m, VM_KMEM_QUOTA, &entry))
 		return -1;
+	children[idx].vm = true;
 	info = (struct vm_boot_info *)frame_alloc();
 	if (!info)
 		return -1;

@@ -208,6 +208,7 @@ struct vm {
 	u64 ram_size;
 	bool alias_mapped; /* VMM_ALIAS_BASE still mapped */
 	bool user_task_ready;
+	bool no_kmem_lend; /* "vmm.kmem_lend=0" on the command line */
 };
 
 #include "near.h"
@@ -254,6 +255,7 @@ enum counter {
 	CNT_DEBUG_SETS,
 	CNT_DEBUG_UNARMED,
 	CNT_UMIP_EMULATIONS,
+	CNT_KMEM_BORROWS,
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];

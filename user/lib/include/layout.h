@@ -19,6 +19,7 @@
 #define REQ_IRQ 3    /* w0 line, w1 slot in the caller -> w0 error */
 #define REQ_PING 4   /* -> w0 0 */
 #define REQ_DEVICE 5 /* w0 DEV_* op -> w0 error, results in w1.. */
+#define REQ_KMEM 6   /* w0 bytes of kernel-memory quota -> w0 error */
 
 /* REQ_DEVICE operations. */
 #define DEV_GET \
