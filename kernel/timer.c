@@ -79,7 +79,7 @@ KERNEL_HOT void timer_interrupt(void)
 	apic_timer_arm(earliest());
 }
 
-/* Arm (tsc != 0) or cancel t's deadline. A deadline that has passed fires now. */
+/* Arm (tsc != 0) or cancel t's deadline; one that has passed fires now. */
 KERNEL_HOT void vcpu_timer_set(struct thread *t, u64 tsc, u32 bit)
 {
 	if (t->vtimer_tsc)

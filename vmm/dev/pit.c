@@ -3,9 +3,9 @@
  * at 1.193182 MHz derived from the real TSC, so the virtual timer and the
  * TSC the guest also reads always agree (SPEC 9, "Time"). Channel 0 is
  * the guest's tick on IRQ 0 (modes 0/4 one-shot, 2/3 periodic), driven
- * by the microkernel's vCPU timer (timer.c); channel 2, gated through port 0x61, is
- * what Linux calibrates the TSC against (arch/x86/kernel/tsc.c,
- * quick_pit_calibrate and pit_calibrate_tsc).
+ * by the microkernel's vCPU timer (timer.c); channel 2, gated through
+ * port 0x61, is what Linux calibrates the TSC against
+ * (arch/x86/kernel/tsc.c, quick_pit_calibrate and pit_calibrate_tsc).
  */
 #include "vmm.h"
 
