@@ -45,6 +45,12 @@ static KERNEL_HOT void unlink(struct thread *t)
 	t->vtimer_tsc = 0;
 }
 
+static KERNEL_HOT void fire(struct thread *t, u32 bit)
+{
+	stat_inc(STAT_VCPU_TIMERS);
+	vcpu_irq(t, bit);
+}
+
 void timer_start(void)
 {
 	apic_timer_start(TICK_HZ);
@@ -73,8 +79,7 @@ KERNEL_HOT void timer_interrupt(void)
 		}
 		*pp = t->vtimer_next;
 		t->vtimer_tsc = 0;
-		stat_inc(STAT_VCPU_TIMERS);
-		vcpu_irq(t, t->vtimer_bit);
+		fire(t, t->vtimer_bit);
 	}
 	apic_timer_arm(earliest());
 }
@@ -82,13 +87,11 @@ KERNEL_HOT void timer_interrupt(void)
 /* Arm (tsc != 0) or cancel t's deadline; one that has passed fires now. */
 KERNEL_HOT void vcpu_timer_set(struct thread *t, u64 tsc, u32 bit)
 {
-	if (t->vtimer_tsc)
-		unlink(t);
+	vcpu_timer_cancel(t);
 	if (!tsc)
 		return;
 	if (tsc <= rdtsc()) {
-		stat_inc(STAT_VCPU_TIMERS);
-		vcpu_irq(t, bit);
+		fire(t, bit);
 		return;
 	}
 	t->vtimer_tsc = tsc;

@@ -183,24 +183,41 @@ KERNEL_EVENT void vcpu_return_check(void)
 }
 
 /*
+ * The vCPU thread that vcpu_signal and vcpu_timer name (a thread cap
+ * with CR_SEND), checked with the virtual interrupt bit; NULL and *err.
+ */
+static KERNEL_HOT struct thread *irq_target(u64 slot, u64 bit, long *err)
+{
+	struct cap *c =
+		cap_lookup(current()->task, slot, CAPT_THREAD, CR_SEND, err);
+
+	if (!c)
+		return NULL;
+	if (bit >= VCPU_PENDING_BITS) {
+		*err = -E_INVAL;
+		return NULL;
+	}
+	if (!((struct thread *)c->obj)->vcpu_area) {
+		*err = -E_STATE;
+		return NULL;
+	}
+	*err = 0;
+	return c->obj;
+}
+
+/*
  * vcpu_timer(thread, tsc, bit): raise virtual interrupt bit when the TSC
  * reaches tsc (at once if it has); tsc 0 cancels. One deadline per
  * thread: a new one replaces it (timer.c).
  */
 long sys_vcpu_timer(struct frame *f)
 {
-	struct cap *c;
 	long err;
+	struct thread *t = irq_target(f->rdi, f->rdx, &err);
 
-	c = cap_lookup(current()->task, f->rdi, CAPT_THREAD, CR_SEND, &err);
-	if (!c)
-		return err;
-	if (f->rdx >= VCPU_PENDING_BITS)
-		return -E_INVAL;
-	if (!((struct thread *)c->obj)->vcpu_area)
-		return -E_STATE;
-	vcpu_timer_set(c->obj, f->rsi, (u32)f->rdx);
-	return 0;
+	if (t)
+		vcpu_timer_set(t, f->rsi, (u32)f->rdx);
+	return err;
 }
 
 /*
@@ -303,15 +320,10 @@ KERNEL_EVENT long sys_vcpu_resume(struct frame *f)
 /* vcpu_signal(thread, bit): raise virtual interrupt bit (< 64). */
 KERNEL_HOT long sys_vcpu_signal(struct frame *f)
 {
-	struct cap *c;
 	long err;
+	struct thread *t = irq_target(f->rdi, f->rsi, &err);
 
-	c = cap_lookup(current()->task, f->rdi, CAPT_THREAD, CR_SEND, &err);
-	if (!c)
+	if (!t)
 		return err;
-	if (f->rsi >= VCPU_PENDING_BITS)
-		return -E_INVAL;
-	if (!((struct thread *)c->obj)->vcpu_area)
-		return -E_STATE;
-	return vcpu_irq(c->obj, f->rsi) ? 0 : -E_FAULT;
+	return vcpu_irq(t, f->rsi) ? 0 : -E_FAULT;
 }

@@ -171,7 +171,7 @@ VMM_HOT void noreturn inject_exception(struct vcpu *v, struct vcpu_regs *r,
 				       unsigned vector, bool has_error,
 				       u64 error)
 {
-	if (v->cpl == 3 && vector == VEC_PF)
+	if (vector == VEC_PF && v->cpl == 3)
 		error |= PFE_U;
 	deliver(v, r, vector, has_error, error);
 }
