@@ -36,4 +36,17 @@ $(VMM_ELF): $(VMM_OBJ) vmm/vmm.ld
 		-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
 		-o $@ $(VMM_OBJ)
 
+# Host unit tests of the device models (tests/groups/45-vmm-devices),
+# built against the stand-in vmm.h in vmm/tests/host.
+HOST_CC      ?= gcc
+VMM_DEV_TEST := $(VMM_OUT)/dev_test
+TEST_DEPS    += $(VMM_DEV_TEST)
+
+$(VMM_DEV_TEST): vmm/tests/dev_test.c vmm/dev/rtc.c vmm/tests/host/vmm.h \
+		 user/lib/include/layout.h mk/vmm.mk
+	@mkdir -p $(dir $@)
+	@echo '  CC [host] $@'
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ivmm/tests/host \
+		-Iuser/lib/include -o $@ vmm/tests/dev_test.c vmm/dev/rtc.c
+
 -include $(shell find $(VMM_OUT) -name '*.d' 2>/dev/null)

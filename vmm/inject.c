@@ -87,8 +87,8 @@ VMM_HOT void noreturn guest_resume(struct vcpu *v, struct vcpu_regs *r)
 /*
  * Is an interrupt deliverable now? The pending bits (IRQ_BIT_TIMER from
  * the microkernel's vCPU timer, IRQ_BIT_CONSOLE from the root task,
- * IRQ_BIT_PIC from the PIC) are consumed here: the PIT raises the tick
- * that fell due, the UART looks at its input ring, and the PIC sets its
+ * IRQ_BIT_PIC from the PIC) are consumed here: the PIT and RTC raise what
+ * fell due, the UART looks at its input ring, and the PIC sets its
  * bit again while it holds a deliverable interrupt. The PIT is asked
  * only when the timer fired, like a device that interrupts: a tick lands
  * where the guest was when it came, in user mode or in the kernel, and
@@ -101,7 +101,7 @@ VMM_HOT bool irq_deliverable(struct vcpu *v)
 		__atomic_exchange_n(&v->irq_latched, 0, __ATOMIC_SEQ_CST);
 
 	if (bits & (1ul << IRQ_BIT_TIMER))
-		pit_poll();
+		timer_fired();
 	/* the ring is shared memory: touched only when the root task wrote */
 	if (bits & (1ul << IRQ_BIT_CONSOLE))
 		uart_poll();

@@ -1,14 +1,17 @@
 /*
- * The virtual PIT's expiries reach the vCPU through the microkernel's
+ * The virtual timers' expiries reach the vCPU through the microkernel's
  * vCPU timer (vcpu_timer): the kernel raises IRQ_BIT_TIMER when the TSC
  * reaches the deadline, interrupting whatever the vCPU runs, a guest
- * process included. The vCPU turns that bit into IRQ 0 at the virtual
- * PIC (inject.c, pit_poll). The PIT arms the next deadline each time it
- * raises a tick or is programmed.
+ * process included. The thread has one such deadline; the devices that
+ * need one (the PIT's tick, the RTC's update, alarm and periodic
+ * interrupts) each set theirs here and the earliest is armed. When the
+ * bit arrives the vCPU asks each device for what fell due (timer_fired,
+ * from inject.c); a device that raised its interrupt sets its next
+ * deadline, which arms the timer again.
  */
 #include "vmm.h"
 
-VMM_HOT_DATA static u64 hz, armed;
+VMM_HOT_DATA static u64 hz, armed, due[TIMER_SOURCES];
 
 u64 tsc_hz(void)
 {
@@ -21,15 +24,27 @@ u64 tsc_hz(void)
 	return hz;
 }
 
-/* Interrupt the vCPU when the TSC reaches deadline (0: never). */
-VMM_HOT void timer_arm(u64 deadline)
+/* Interrupt the vCPU when the TSC reaches deadline for src (0: never). */
+VMM_HOT void timer_set(enum timer_source src, u64 deadline)
 {
+	u64 first = 0;
 	long err;
 
-	if (deadline == armed)
+	due[src] = deadline;
+	for (unsigned i = 0; i < TIMER_SOURCES; i++)
+		if (due[i] && (!first || due[i] < first))
+			first = due[i];
+	if (first == armed)
 		return;
-	armed = deadline;
-	err = sys_vcpu_timer(SLOT_VCPU_THREAD, deadline, IRQ_BIT_TIMER);
+	armed = first;
+	err = sys_vcpu_timer(SLOT_VCPU_THREAD, first, IRQ_BIT_TIMER);
 	if (err)
 		vmm_fatal("cannot arm the vCPU timer (%ld)", err);
+}
+
+/* The vCPU timer fired: let the devices raise what fell due. */
+VMM_HOT void timer_fired(void)
+{
+	pit_poll();
+	rtc_poll();
 }

@@ -56,7 +56,7 @@ static bool out_high(struct channel *c)
 }
 
 /*
- * Called by the vCPU when its timer fired (IRQ_BIT_TIMER, inject.c):
+ * Called when the vCPU timer fired (timer_fired, timer.c):
  * raise IRQ 0 for the channel-0 expiry that has passed and arm the next.
  * Periodic ticks that came while the vCPU was busy or descheduled are
  * owed, not dropped: each is raised once the previous one has left the
@@ -79,7 +79,7 @@ VMM_HOT void pit_poll(void)
 	pic_raise(0);
 	if (!p) {
 		deadline = 0;
-		timer_arm(0);
+		timer_set(TIMER_PIT, 0);
 		return;
 	}
 	d += p;
@@ -88,7 +88,7 @@ VMM_HOT void pit_poll(void)
 		d = now + p;
 	}
 	deadline = d;
-	timer_arm(d);
+	timer_set(TIMER_PIT, d);
 }
 
 static void start_counting(unsigned i)
@@ -103,7 +103,7 @@ static void start_counting(unsigned i)
 	ticks = (u64)c->reload * tsc_hz() / PIT_HZ;
 	period = c->mode == 2 || c->mode == 3 ? ticks : 0;
 	deadline = c->start + ticks;
-	timer_arm(deadline);
+	timer_set(TIMER_PIT, deadline);
 }
 
 static u32 pit_read(u16 port, unsigned size)
@@ -155,7 +155,7 @@ static void control(u8 val)
 	if (sel == 0) {
 		deadline = 0; /* stopped until a count is written */
 		period = 0;
-		timer_arm(0);
+		timer_set(TIMER_PIT, 0);
 	}
 }
 

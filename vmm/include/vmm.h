@@ -403,6 +403,7 @@ void pic_lower(unsigned irq);
 int pic_pending_vector(void); /* -1 if none */
 void pic_acknowledge(int vector);
 void pit_poll(void);
+void rtc_poll(void);
 void uart_flush(void);
 void uart_poll(void);
 
@@ -410,7 +411,13 @@ void uart_poll(void);
 #define IRQ_BIT_TIMER 0 /* pending bit the vCPU timer raises */
 #define IRQ_BIT_PIC 1	/* pending bit: the PIC has one (pic.c) */
 #define IRQ_BIT_CONSOLE VM_CONSOLE_IRQ_BIT /* input (dev/uart.c) */
-void timer_arm(u64 deadline);
+enum timer_source {
+	TIMER_PIT,
+	TIMER_RTC,
+	TIMER_SOURCES
+};
+void timer_set(enum timer_source src, u64 deadline);
+void timer_fired(void);
 u64 tsc_hz(void);
 
 #pragma GCC visibility pop
