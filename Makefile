@@ -8,7 +8,8 @@
 #   make run-native   boot the pre-virtualized Linux on bare QEMU
 #   make bench        side-by-side measurements -> build/bench/
 #
-# Common variables: LINUX=6.1|6.12, GUEST_FILES=DIR, GUEST_CMD='...'
+# Common variables: LINUX=6.1|6.12, GUEST_FILES=DIR, GUEST_CMD='...',
+# GUEST_APPEND='more kernel parameters'
 
 BUILD       ?= build
 LINUX       ?= 6.1

@@ -3,7 +3,7 @@
 # 'make run-native'. guest/linux/build.sh does the caching.
 
 LINUX_VERSIONS := 6.1 6.12
-export LINUX GUEST_FILES GUEST_CMD
+export LINUX GUEST_FILES GUEST_CMD GUEST_APPEND
 
 .PHONY: linux linux-all linux-plain run-native run-vm
 # The pre-virtualized kernel LINUX=... (build/linux/<version>/vmlinux).
