@@ -12,7 +12,11 @@
  *   0x8000  command line
  *   0x9000  PML4, PDPT, PD: identity map of the first 1 GiB (2 MiB pages)
  *   kernel  at its PT_LOAD physical addresses (16 MiB for ours)
- *   initrd  at the top of RAM
+ *   initrd  at the top of usable RAM
+ *   top     128 KiB reserved in the e820 map, as QEMU's firmware reserves
+ *           them natively (for its ACPI tables): the same usable RAM, so
+ *           MemTotal and the limits Linux derives from it (RLIMIT_NPROC)
+ *           come out as in a native boot
  * Linux keeps its hands off the first megabyte, so all of that survives
  * until it has read it.
  */
@@ -27,6 +31,7 @@
 
 #define E820_RAM 1
 #define E820_RESERVED 2
+#define RAM_TOP_RESERVED 0x20000ul
 
 static const struct elf64_ehdr *kernel;
 static u64 kernel_size;
@@ -141,6 +146,7 @@ static long boot_params(const struct vm_module *initrd,
 						    CMDLINE_MAX - 1;
 	unsigned n = 0;
 	char *cl = gpa_ptr(CMDLINE);
+	u64 usable = vm.ram_size - RAM_TOP_RESERVED;
 
 	memset(gpa_ptr(ZERO_PAGE), 0, 4096);
 	memcpy(cl, (const void *)cmdline->addr, len);
@@ -150,7 +156,8 @@ static long boot_params(const struct vm_module *initrd,
 	vm.no_kmem_lend = cmdline_has(cl, "vmm.kmem_lend=0");
 	e820_add(&n, 0, 0x9fc00, E820_RAM);
 	e820_add(&n, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
-	e820_add(&n, 0x100000, vm.ram_size - 0x100000, E820_RAM);
+	e820_add(&n, 0x100000, usable - 0x100000, E820_RAM);
+	e820_add(&n, usable, RAM_TOP_RESERVED, E820_RESERVED);
 	put(ZERO_PAGE + 0x1e8, 1, n);		    /* e820_entries */
 	put(ZERO_PAGE + 0x070, 8, acpi_build());    /* acpi_rsdp_addr */
 	put(ZERO_PAGE + 0x1fe, 2, 0xaa55);	    /* boot_flag */
@@ -161,9 +168,9 @@ static long boot_params(const struct vm_module *initrd,
 	put(ZERO_PAGE + 0x228, 4, CMDLINE);	    /* cmd_line_ptr */
 	put(ZERO_PAGE + 0x238, 4, CMDLINE_MAX - 1); /* cmdline_size */
 	if (initrd->size) {
-		u64 at = (vm.ram_size - initrd->size) & ~0xffffful;
+		u64 at = (usable - initrd->size) & ~0xffffful;
 
-		if (initrd->size > vm.ram_size || at < kernel_end) {
+		if (initrd->size > usable || at < kernel_end) {
 			printf("vmm: the initramfs (%lu MiB) does not fit in this VM's %lu MiB of RAM above the kernel (which ends at %lu MiB)\n",
 			       initrd->size >> 20, vm.ram_size >> 20,
 			       kernel_end >> 20);
