@@ -86,11 +86,28 @@ def copy_with_libraries(program, dest_root):
     return program
 
 
+def read_log(test_id):
+    """The log of an earlier test, or "" if it is not there."""
+    try:
+        with open(os.path.join(harness.LOG_DIR, test_id + ".log"),
+                  errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def limits(console):
+    m = harness.find(r"^guest limits: nproc (\d+)", console)
+    return m.group(1) if m else None
+
+
 def run_dynamic(mode, version):
     """Test MODE-VERSION-dynamic-run-MODE: tools/run-linux (what 'make
     run-native' and 'make run-vm' run) with GUEST_FILES holding dynamic
     Debian programs and their libraries; it must exit with the guest's
-    status."""
+    status. The guest also prints its RLIMIT_NPROC, which Linux derives
+    from its RAM: as a VM it must equal the native run's, when that run's
+    log is there (group 40 runs before 50)."""
     test_id = "%s-%s-dynamic-run-%s" % (mode, version, mode)
     files = work_dir(test_id + "-files")
     copy_with_libraries("/usr/bin/sha256sum", files)
@@ -98,7 +115,8 @@ def run_dynamic(mode, version):
     with open(os.path.join(files, "words"), "w") as f:
         f.write("pear\napple\nfig\n")
     cmd = ("/usr/bin/sort /words | /usr/bin/sha256sum; "
-           "/usr/bin/sort --version | head -1; exit 7")
+           "/usr/bin/sort --version | head -1; "
+           "echo \"guest limits: nproc $(ulimit -u)\"; exit 7")
     want = hashlib.sha256(b"apple\nfig\npear\n").hexdigest()
     log = os.path.join(harness.LOG_DIR, test_id + ".log")
     with open(log, "w") as out:
@@ -109,11 +127,19 @@ def run_dynamic(mode, version):
                               stdin=subprocess.DEVNULL)
     with open(log, errors="replace") as f:
         console = f.read()
-    if proc.returncode == 7 and want in console:
+    nproc, native = limits(console), None
+    if mode == "vm":
+        native = limits(read_log("native-%s-dynamic-run-native" % version))
+    same = native is None or native == nproc
+    if proc.returncode == 7 and want in console and nproc and same:
         harness.report("PASS", test_id, "dynamic glibc programs run; "
-                       "run-linux exits with the guest's status (7)")
+                       "run-linux exits with the guest's status (7); "
+                       "RLIMIT_NPROC %s%s" % (nproc, "" if native is None
+                                              else ", as natively"))
         return
-    harness.report("FAIL", test_id, "exit %d, checksum %s (log: %s)" % (
-        proc.returncode, "found" if want in console else "missing",
-        os.path.relpath(log, harness.ROOT)))
+    harness.report("FAIL", test_id, "exit %d, checksum %s, RLIMIT_NPROC %s "
+                   "(native %s) (log: %s)" % (
+                       proc.returncode, "found" if want in console else
+                       "missing", nproc, native,
+                       os.path.relpath(log, harness.ROOT)))
     print("\n".join("    | " + line for line in console.splitlines()[-25:]))
