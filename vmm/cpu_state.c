@@ -231,10 +231,13 @@ static const struct cpuid_mask masks[] = {
 	 *    below), AVX, F16C;
 	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
 	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0788a979 },
-	/* 7: BMI1 AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA */
-	{ 7, 0, 0x218c0328, 0, 0 },
-	/* 0x80000001: LAHF ABM SSE4A PREFETCHW; SYSCALL NX LM */
-	{ 0x80000001, ~0u, 0, 0x00000161, 0x20100800 },
+	/* 7: BMI1 AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA;
+	 *    ecx: GFNI VAES VPCLMULQDQ */
+	{ 7, 0, 0x218c0328, 0x00000700, 0 },
+	/* 0x80000001: LAHF ABM SSE4A PREFETCHW; SYSCALL NX MMXEXT PDPE1GB
+	 *    (the soft TLB walks 1 GiB leaves) RDTSCP (TSC_AUX: cpu_state.c)
+	 *    LM 3DNOWEXT 3DNOW */
+	{ 0x80000001, ~0u, 0, 0x00000161, 0xec500800 },
 	/* 0x80000007: invariant TSC */
 	{ 0x80000007, 0, 0, 0, 1u << 8 },
 	{ 0x80000008, ~0u, 0, 0, 0 },
@@ -263,7 +266,7 @@ u64 cpu_host_xcr0(void)
 	return xcr0 = (u64)d << 32 | a;
 }
 
-/* Leaf 0xd for the host's XCR0: XSAVE and XSAVEOPT, the standard format. */
+/* Leaf 0xd for the host's XCR0: XSAVE, XSAVEOPT, XGETBV1; the standard format. */
 static void cpuid_xsave(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	u64 xcr0 = cpu_host_xcr0();
@@ -273,7 +276,7 @@ static void cpuid_xsave(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		*c = *b; /* the size for XCR0 is the largest we offer */
 		*d = 0;
 	} else if (sub == 1) {
-		*a &= 1; /* XSAVEOPT; not XSAVEC, XGETBV1, XSAVES */
+		*a &= 5; /* XSAVEOPT, XGETBV1; not XSAVEC, XSAVES */
 		*b = *c = *d = 0;
 	} else if (sub >= 64 || !(xcr0 & (1ul << sub))) {
 		*a = *b = *c = *d = 0;

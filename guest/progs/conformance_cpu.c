@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -286,11 +287,96 @@ static int compat_mode(void)
 	return 0;
 }
 
+/* A feature user code can use, where CPUID shows it, and Linux's name. */
+struct user_feature {
+	const char *name;
+	unsigned leaf, sub;
+	char reg;
+	unsigned bit;
+};
+
+static const struct user_feature user_features[] = {
+	{ "sse4_2", 1, 0, 'c', 20 },
+	{ "aes", 1, 0, 'c', 25 },
+	{ "avx", 1, 0, 'c', 28 },
+	{ "rdrand", 1, 0, 'c', 30 },
+	{ "bmi1", 7, 0, 'b', 3 },
+	{ "avx2", 7, 0, 'b', 5 },
+	{ "bmi2", 7, 0, 'b', 8 },
+	{ "rdseed", 7, 0, 'b', 18 },
+	{ "adx", 7, 0, 'b', 19 },
+	{ "clflushopt", 7, 0, 'b', 23 },
+	{ "clwb", 7, 0, 'b', 24 },
+	{ "sha_ni", 7, 0, 'b', 29 },
+	{ "gfni", 7, 0, 'c', 8 },
+	{ "vaes", 7, 0, 'c', 9 },
+	{ "vpclmulqdq", 7, 0, 'c', 10 },
+	{ "rdpid", 7, 0, 'c', 22 },
+	{ "lahf_lm", 0x80000001, 0, 'c', 0 },
+	{ "abm", 0x80000001, 0, 'c', 5 },
+	{ "sse4a", 0x80000001, 0, 'c', 6 },
+	{ "mmxext", 0x80000001, 0, 'd', 22 },
+	{ "pdpe1gb", 0x80000001, 0, 'd', 26 },
+	{ "rdtscp", 0x80000001, 0, 'd', 27 },
+	{ "3dnowext", 0x80000001, 0, 'd', 30 },
+	{ "3dnow", 0x80000001, 0, 'd', 31 },
+	{ "xsaveopt", 0xd, 1, 'a', 0 },
+	{ "xgetbv1", 0xd, 1, 'a', 2 },
+};
+
+/*
+ * Every feature of the list that CPUID offers a process (it executes
+ * CPUID itself) shows in /proc/cpuinfo, which lists what Linux's boot
+ * CPU reported, as natively. A VM's kernel sees the VMM's CPUID; it
+ * once hid rdtscp, pdpe1gb, mmxext, 3dnow, 3dnowext, vaes and xgetbv1,
+ * which the process could use all the same.
+ */
+static int cpuinfo_flags(void)
+{
+	static char text[16384];
+	char missing[256] = "", *flags, *end;
+	unsigned max = __get_cpuid_max(0, NULL);
+	unsigned max_ext = __get_cpuid_max(0x80000000, NULL);
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	size_t n;
+
+	if (!f)
+		return check_fail_errno("/proc/cpuinfo");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	flags = strstr(text, "\nflags");
+	if (!flags || !(flags = strchr(flags, ':')))
+		return check_fail("no flags line in /proc/cpuinfo");
+	if ((end = strchr(flags, '\n')))
+		*end = ' ';
+	*flags = ' ';
+	for (unsigned i = 0; i < ARRAY_SIZE(user_features); i++) {
+		const struct user_feature *u = &user_features[i];
+		unsigned r[4], bit;
+		char word[32];
+
+		if (u->leaf >= 0x80000000 ? u->leaf > max_ext : u->leaf > max)
+			continue;
+		__cpuid_count(u->leaf, u->sub, r[0], r[1], r[2], r[3]);
+		bit = r[u->reg - 'a'] >> u->bit & 1;
+		snprintf(word, sizeof(word), " %s ", u->name);
+		if (bit && !strstr(flags, word) &&
+		    strlen(missing) + strlen(word) < sizeof(missing))
+			strcat(missing, word);
+	}
+	if (missing[0])
+		return check_fail("CPUID offers, /proc/cpuinfo lacks:%s",
+				  missing);
+	return 0;
+}
+
 const struct check cpu_checks[] = {
 	{ "segments", segments },
 	{ "getcpu_agrees", getcpu_agrees },
 	{ "umip_instructions", umip_instructions },
 	{ "hypervisor_addresses", hypervisor_addresses },
 	{ "compat_mode", compat_mode },
+	{ "cpuinfo_flags", cpuinfo_flags },
 	{ NULL, NULL },
 };
