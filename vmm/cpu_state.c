@@ -6,8 +6,8 @@
  * only for the microkernel's XCR0 (cpu_host_xcr0), no XSAVEC/XSAVES, no
  * local APIC (the guest uses the 8259 and 8254 of
  * dev/), PCID (emulated with a task per address space, uspace.c) but no INVPCID,
- * no FSGSBASE (Linux then uses the MSRs), no
- * SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
+ * FSGSBASE (its four instructions are sites, emulated on the vCPU's
+ * bases), no SMAP/SMEP/UMIP/PKU, no machine check, MTRR, PAT, PMU or speculation
  * controls. Hiding SMAP, XSAVES and the IBRS controls also keeps Linux
  * from applying the alternatives whose replacements hold sensitive
  * instructions (rewrite.c).
@@ -231,9 +231,10 @@ static const struct cpuid_mask masks[] = {
 	 *    below), AVX, F16C;
 	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
 	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0788a979 },
-	/* 7: BMI1 AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA;
+	/* 7: FSGSBASE (the four instructions are sites, emulate.c) BMI1
+	 *    AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA;
 	 *    ecx: GFNI VAES VPCLMULQDQ */
-	{ 7, 0, 0x218c0328, 0x00000700, 0 },
+	{ 7, 0, 0x218c0329, 0x00000700, 0 },
 	/* 0x80000001: LAHF ABM SSE4A PREFETCHW; SYSCALL NX MMXEXT PDPE1GB
 	 *    (the soft TLB walks 1 GiB leaves) RDTSCP (TSC_AUX: cpu_state.c)
 	 *    LM 3DNOWEXT 3DNOW */

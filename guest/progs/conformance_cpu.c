@@ -10,11 +10,13 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -371,6 +373,58 @@ static int cpuinfo_flags(void)
 	return 0;
 }
 
+static unsigned long read_gs_base(void)
+{
+	unsigned long v;
+
+	asm volatile("rdgsbase %0" : "=r"(v));
+	return v;
+}
+
+static void *yield_a_while(void *arg)
+{
+	for (int i = 0; i < 50; i++)
+		sched_yield();
+	return arg;
+}
+
+/*
+ * A CPU with FSGSBASE has Linux turn it on (AT_HWCAP2), and a GS base a
+ * process sets with wrgsbase (glibc leaves GS alone) stays across system
+ * calls, switches to another thread, sleeps and fork, because Linux
+ * saves the live base. A VM's kernel once had FSGSBASE hidden: it kept
+ * the base it had set itself and lost the process's at the first switch.
+ */
+static int fsgsbase_kept(void)
+{
+	const unsigned long base = 0x12345000;
+	unsigned a, b, c, d;
+	pthread_t t;
+	int pid;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & 1))
+		return check_fail("CPUID offers no FSGSBASE");
+	if (!(getauxval(AT_HWCAP2) & 2))
+		return check_fail(
+			"CPUID offers FSGSBASE, AT_HWCAP2 %#lx lacks it",
+			getauxval(AT_HWCAP2));
+	asm volatile("wrgsbase %0" : : "r"(base));
+	getppid();
+	if (read_gs_base() != base)
+		return check_fail("after a system call: %#lx", read_gs_base());
+	if (pthread_create(&t, NULL, yield_a_while, NULL))
+		return check_fail("pthread_create");
+	yield_a_while(NULL);
+	pthread_join(t, NULL);
+	usleep(20000);
+	if (read_gs_base() != base)
+		return check_fail("after switches: %#lx", read_gs_base());
+	pid = fork();
+	if (pid == 0)
+		_exit(read_gs_base() == base ? 0 : 1);
+	return check_child_ok(pid, "child's GS base");
+}
+
 const struct check cpu_checks[] = {
 	{ "segments", segments },
 	{ "getcpu_agrees", getcpu_agrees },
@@ -378,5 +432,6 @@ const struct check cpu_checks[] = {
 	{ "hypervisor_addresses", hypervisor_addresses },
 	{ "compat_mode", compat_mode },
 	{ "cpuinfo_flags", cpuinfo_flags },
+	{ "fsgsbase_kept", fsgsbase_kept },
 	{ NULL, NULL },
 };
