@@ -19,6 +19,9 @@ VERSIONS = ("6.1", "6.12")
 # Kernel command line of every guest boot. panic=-1: a panicking guest
 # reboots at once, which -no-reboot turns into a QEMU exit.
 APPEND = "console=ttyS0,115200 panic=-1 oops=panic"
+# Linux's COMMAND_LINE_SIZE on x86 is 2048 with the terminating NUL; it cuts
+# a longer line short, the VMM refuses it (vmm/loader.c).
+CMDLINE_MAX = 2047
 
 STATUS = re.compile(r"^guest-cmd exit=(\d+)\s*$", re.M)
 # Linux's message when the initramfs does not fit the guest's RAM (or is

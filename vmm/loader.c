@@ -142,16 +142,21 @@ static bool cmdline_has(const char *cl, const char *word)
 static long boot_params(const struct vm_module *initrd,
 			const struct vm_module *cmdline)
 {
-	u64 len = cmdline->size < CMDLINE_MAX - 1 ? cmdline->size :
-						    CMDLINE_MAX - 1;
+	const char *text = (const char *)cmdline->addr;
+	u64 len = cmdline->size;
 	unsigned n = 0;
 	char *cl = gpa_ptr(CMDLINE);
 	u64 usable = vm.ram_size - RAM_TOP_RESERVED;
 
-	memset(gpa_ptr(ZERO_PAGE), 0, 4096);
-	memcpy(cl, (const void *)cmdline->addr, len);
-	while (len && (cl[len - 1] == '\n' || cl[len - 1] == 0))
+	while (len && (text[len - 1] == '\n' || text[len - 1] == 0))
 		len--;
+	if (len > CMDLINE_MAX - 1) {
+		printf("vmm: the kernel command line (%lu bytes) is longer than the %u bytes Linux takes\n",
+		       len, CMDLINE_MAX - 1);
+		return -1;
+	}
+	memset(gpa_ptr(ZERO_PAGE), 0, 4096);
+	memcpy(cl, text, len);
 	cl[len] = 0;
 	vm.no_kmem_lend = cmdline_has(cl, "vmm.kmem_lend=0");
 	e820_add(&n, 0, 0x9fc00, E820_RAM);
