@@ -49,9 +49,11 @@
 #define TIME_BASE_HZ 32768
 
 static u8 selected, cmos[128];
-/* While the clock runs: seconds since 2000-01-01 at TSC t are
+/*
+ * While the clock runs, the seconds since 2000-01-01 at TSC t are
  * base + (t - base_tsc) / tsc_hz(); seen is the last second whose update
- * the flags in register C account for. */
+ * the flags in register C account for.
+ */
 static s64 base;
 static u64 base_tsc, seen;
 static u64 next_pf, pf_period; /* TSC of the next periodic flag, 0: off */
