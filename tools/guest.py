@@ -83,15 +83,22 @@ def make_initramfs(out, files=None, cmd=None, add=()):
     return out
 
 
-def native_args(kernel, initrd, append=""):
-    """QEMU arguments (after tools/qemu.py's base) of a native boot."""
-    return ["-kernel", kernel, "-initrd", initrd,
-            "-append", (APPEND + " " + append).strip()]
-
-
 # The VM's ACPI tables describe power-off only, not the PCI host bridge
 # (vmm/dev/acpi.c): Linux scans PCI configuration space itself.
 VM_APPEND = "pci=noacpi"
+
+
+def cmdline(vm, append=""):
+    """The guest kernel's command line, natively or as a VM, with APPEND's
+    words last."""
+    return " ".join(x for x in (APPEND, VM_APPEND if vm else "", append)
+                    if x)
+
+
+def native_args(kernel, initrd, append=""):
+    """QEMU arguments (after tools/qemu.py's base) of a native boot."""
+    return ["-kernel", kernel, "-initrd", initrd,
+            "-append", cmdline(False, append)]
 
 
 def vm_files():
@@ -120,10 +127,10 @@ def vm_args(kernel, initrd, work, append="", count=1):
     """QEMU arguments (after tools/qemu.py's base) of a boot as COUNT VMs
     on the microkernel, each with the same vmlinux and initramfs as
     native_args."""
-    cmdline = os.path.join(work, "cmdline.txt")
-    with open(cmdline, "w") as f:
-        f.write(" ".join(x for x in (APPEND, VM_APPEND, append) if x) + "\n")
-    return vm_modules([(kernel, initrd, cmdline)] * count)
+    path = os.path.join(work, "cmdline.txt")
+    with open(path, "w") as f:
+        f.write(cmdline(True, append) + "\n")
+    return vm_modules([(kernel, initrd, path)] * count)
 
 
 def net_args(netdev_opts=""):
