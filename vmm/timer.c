@@ -5,9 +5,9 @@
  * process included. The thread has one such deadline; the devices that
  * need one (the PIT's tick, the RTC's update, alarm and periodic
  * interrupts) each set theirs here and the earliest is armed. When the
- * bit arrives the vCPU asks each device for what fell due (timer_fired,
- * from inject.c); a device that raised its interrupt sets its next
- * deadline, which arms the timer again.
+ * bit arrives the vCPU calls each device whose deadline has passed
+ * (timer_fired, from inject.c); a device that raised its interrupt sets
+ * its next deadline, which arms the timer again.
  */
 #include "vmm.h"
 
@@ -42,9 +42,13 @@ VMM_HOT void timer_set(enum timer_source src, u64 deadline)
 		vmm_fatal("cannot arm the vCPU timer (%ld)", err);
 }
 
-/* The vCPU timer fired: let the devices raise what fell due. */
+/* The vCPU timer fired: let each device whose deadline passed raise it. */
 VMM_HOT void timer_fired(void)
 {
-	pit_poll();
-	rtc_poll();
+	u64 now = rdtsc();
+
+	if (due[TIMER_PIT] && now >= due[TIMER_PIT])
+		pit_poll(now);
+	if (due[TIMER_RTC] && now >= due[TIMER_RTC])
+		rtc_poll(now);
 }

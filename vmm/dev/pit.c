@@ -56,8 +56,8 @@ static bool out_high(struct channel *c)
 }
 
 /*
- * Called when the vCPU timer fired (timer_fired, timer.c):
- * raise IRQ 0 for the channel-0 expiry that has passed and arm the next.
+ * Called when the vCPU timer reached channel 0's deadline (timer_fired,
+ * timer.c): raise IRQ 0 for the expiry that has passed and arm the next.
  * Periodic ticks that came while the vCPU was busy or descheduled are
  * owed, not dropped: each is raised once the previous one has left the
  * PIC's request register (until then the timer bit stays latched), so the
@@ -65,12 +65,10 @@ static bool out_high(struct channel *c)
  * PIT). Only a backlog of more than PIT_MAX_LAG_MS is given up (and
  * counted).
  */
-VMM_HOT void pit_poll(void)
+VMM_HOT void pit_poll(u64 now)
 {
-	u64 d = deadline, p = period, now;
+	u64 d = deadline, p = period;
 
-	if (!d || (now = rdtsc()) < d)
-		return;
 	if (pic_requested(0)) {
 		__atomic_or_fetch(&vcpu_current()->irq_latched,
 				  1ul << IRQ_BIT_TIMER, __ATOMIC_SEQ_CST);

@@ -57,7 +57,6 @@ static u8 selected, cmos[128];
 static s64 base;
 static u64 base_tsc, seen;
 static u64 next_pf, pf_period; /* TSC of the next periodic flag, 0: off */
-VMM_HOT_DATA static u64 armed; /* this device's deadline (timer_set) */
 
 static const u8 month_days[12] = { 31, 28, 31, 30, 31, 30,
 				   31, 31, 30, 31, 30, 31 };
@@ -65,6 +64,14 @@ static const u8 month_days[12] = { 31, 28, 31, 30, 31, 30,
 static bool leap(unsigned y)
 {
 	return (y % 4 == 0 && y % 100) || y % 400 == 0;
+}
+
+/* The date and time of day: the fields the clock keeps. */
+static bool time_field(u8 reg)
+{
+	return (reg <= 9 && reg != REG_SECONDS_ALARM &&
+		reg != REG_MINUTES_ALARM && reg != REG_HOURS_ALARM) ||
+	       reg == REG_CENTURY;
 }
 
 static bool running(void)
@@ -164,15 +171,20 @@ static void start_clock(u64 now, u64 phase)
 	seen = base;
 }
 
+static bool dont_care(u8 alarm)
+{
+	return (alarm & 0xc0) == 0xc0;
+}
+
 static bool matches(u8 alarm, u8 field)
 {
-	return (alarm & 0xc0) == 0xc0 || alarm == field;
+	return dont_care(alarm) || alarm == field;
 }
 
 /* Can some time of day meet this alarm field? */
 static bool can_match(u8 alarm, unsigned v, unsigned limit, u8 encoded)
 {
-	return (alarm & 0xc0) == 0xc0 || (v < limit && encoded == alarm);
+	return dont_care(alarm) || (v < limit && encoded == alarm);
 }
 
 /* The first second after `after` that meets the alarm; 0 if none does. */
@@ -204,12 +216,14 @@ static u64 next_alarm(u64 after)
 /* Bring register C up to the TSC now; raise IRQ 8 on an enabled flag. */
 static void sync(u64 now)
 {
+	u64 s = running() ? seconds_at(now) : seen;
+
 	if (next_pf && now >= next_pf) {
 		cmos[REG_C] |= C_PF;
 		next_pf += ((now - next_pf) / pf_period + 1) * pf_period;
 	}
-	if (running() && seconds_at(now) > seen) {
-		u64 s = seconds_at(now), a = next_alarm(seen);
+	if (s > seen) {
+		u64 a = next_alarm(seen);
 
 		cmos[REG_C] |= C_UF;
 		if (a && a <= s)
@@ -241,16 +255,12 @@ static void rearm(void)
 		d = earliest(d, tsc_of_second(seen + 1));
 	if (running() && (enabled & B_AIE) && (a = next_alarm(seen)))
 		d = earliest(d, tsc_of_second(a));
-	armed = d;
 	timer_set(TIMER_RTC, d);
 }
 
-VMM_HOT void rtc_poll(void)
+/* The vCPU timer reached this device's deadline (timer_fired). */
+VMM_HOT void rtc_poll(u64 now)
 {
-	u64 now;
-
-	if (!armed || (now = rdtsc()) < armed)
-		return;
 	sync(now);
 	rearm();
 }
@@ -284,18 +294,9 @@ static u8 read_reg(u64 now)
 		v = cmos[REG_C];
 		cmos[REG_C] = 0;
 		return v;
-	case 0:
-	case 2:
-	case 4:
-	case 6:
-	case 7:
-	case 8:
-	case 9:
-	case REG_CENTURY:
-		if (running())
-			set_fields(seconds_at(now));
-		return cmos[selected];
 	default:
+		if (time_field(selected) && running())
+			set_fields(seconds_at(now));
 		return cmos[selected];
 	}
 }
@@ -318,24 +319,14 @@ static void write_reg(u64 now, u8 val)
 	case REG_C:
 	case REG_D:
 		return; /* read only */
-	case 0:
-	case 2:
-	case 4:
-	case 6:
-	case 7:
-	case 8:
-	case 9:
-	case REG_CENTURY:
-		if (!was_running) {
-			cmos[selected] = val;
-			return;
-		}
-		set_fields(seconds_at(now));
-		cmos[selected] = val; /* keep the phase of the second */
-		start_clock(now, (now - base_tsc) % tsc_hz());
-		return;
 	default:
-		cmos[selected] = val; /* alarm fields and NVRAM */
+		if (time_field(selected) && was_running) {
+			set_fields(seconds_at(now));
+			cmos[selected] = val; /* keep the phase of the second */
+			start_clock(now, (now - base_tsc) % tsc_hz());
+		} else {
+			cmos[selected] = val; /* or alarm fields, NVRAM */
+		}
 		return;
 	}
 	if (was_running && !running())

@@ -402,8 +402,8 @@ bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);
 int pic_pending_vector(void); /* -1 if none */
 void pic_acknowledge(int vector);
-void pit_poll(void);
-void rtc_poll(void);
+void pit_poll(u64 now);
+void rtc_poll(u64 now);
 void uart_flush(void);
 void uart_poll(void);
 

@@ -13,7 +13,7 @@
 #include "vmm.h"
 
 void rtc_init(void);
-void rtc_poll(void);
+void rtc_poll(u64 now);
 
 #define HZ 1000000000ull
 
@@ -62,7 +62,7 @@ static void run_to(u64 t)
 {
 	test_tsc = t;
 	if (deadline && deadline <= t)
-		rtc_poll();
+		rtc_poll(t);
 }
 
 static bool ok = true;
