@@ -18,7 +18,6 @@
  */
 #include <lib.h>
 #include <cap.h>
-#include <debug.h>
 #include <ipc.h>
 #include <sched.h>
 #include <stats.h>
@@ -28,6 +27,7 @@
 #include <vcpu.h>
 #include <abi/errno.h>
 #include <abi/syscall.h>
+#include <arch/percpu.h>
 
 /*
  * The state area through the direct map (space_user_page): it is page
@@ -57,8 +57,9 @@ static KERNEL_EVENT struct vcpu_state *area(struct thread *t, bool write)
 }
 
 /*
- * Make t (current) run in task `run`: page tables, I/O bitmap and
- * breakpoints. Inlined: it is on every upcall and resume.
+ * Make t (current) run in task `run`: page tables and I/O bitmap (its
+ * breakpoints apply in every task). Inlined: it is on every upcall and
+ * resume.
  */
 static inline __attribute__((always_inline)) void
 run_in(struct thread *t, struct task *run, u64 slot, bool tsd)
@@ -70,7 +71,6 @@ run_in(struct thread *t, struct task *run, u64 slot, bool tsd)
 	t->vcpu_tsd = tsd;
 	space_activate(&run->space);
 	task_io_activate(run);
-	debug_activate(t);
 	cpu_set_tsd(tsd);
 }
 

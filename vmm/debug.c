@@ -1,18 +1,27 @@
 /*
  * The guest's debug registers (SPEC 6, "virtual CPU"). DR0-DR3 and DR7
  * are what ptrace's hardware breakpoints and watchpoints (gdb's
- * "watch", "hbreak") come down to. The VMM keeps the guest's values and
- * hands the microkernel those it can make real: breakpoints on guest
- * user addresses, which the microkernel arms while the vCPU runs in a
- * guest process's task (thread_debug, docs/abi.md). A breakpoint on a
- * guest-kernel address (kgdb, perf's kernel breakpoints) stays recorded
- * but never fires, and a user watchpoint does not fire for the guest
- * kernel's own accesses (copy_to_user): the VMM and the guest kernel
- * share their task, where the VMM cannot take a #DB.
+ * "watch", "hbreak") and perf's breakpoint events come down to. The VMM
+ * keeps the guest's values and hands the microkernel those it can make
+ * real (thread_debug, docs/abi.md), which it arms in the guest process's
+ * task and in the VMM's own task alike:
  *
- * A #DB from a guest process (single step, breakpoint, int1) arrives
- * with the real DR6; its status bits go into the guest's DR6, where
- * Linux's handler reads them, as the CPU would set them.
+ *   - execute breakpoints on guest user addresses;
+ *   - data breakpoints on any guest address, user or kernel. The guest
+ *     kernel's own accesses hit them as on hardware (a copy_to_user into
+ *     watched bytes, a module's watched variable). The VMM never touches
+ *     guest virtual addresses itself (guest_mem.c goes through the
+ *     guest-physical window) and refuses a breakpoint on its own ranges,
+ *     so a #DB in the own task always comes from guest code.
+ *
+ * An execute breakpoint on a guest-kernel address stays recorded but
+ * never fires (counted in debug_unarmed): resuming the guest kernel past
+ * it would need RF, which the VMM's direct resume cannot set. Linux
+ * refuses those anyway unless it has kprobes.
+ *
+ * A #DB from guest code (single step, breakpoint, int1) arrives with the
+ * real DR6; its status bits go into the guest's DR6, where Linux's
+ * handler reads them, as the CPU would set them.
  */
 #include "vmm.h"
 #include <abi/debug.h>
@@ -24,14 +33,33 @@
 /* What the microkernel holds now: DR7 (0: nothing) and the addresses. */
 static u64 given_dr7, given_addr[DEBUG_SLOTS];
 
+static bool canonical(u64 va)
+{
+	u64 top = va >> 47;
+
+	return top == 0 || top == 0x1ffff;
+}
+
+/* Bytes [a, last] the guest may watch: its own, none of the VMM's. */
+static bool guest_range(u64 a, u64 last)
+{
+	if (last < a || !canonical(a) || !canonical(last))
+		return false;
+	if (last < GUEST_USER_END)
+		return true;
+	return a >= GUEST_USER_END && !vmm_reserved(a) && !vmm_reserved(last);
+}
+
 /* The guest's slot i as the microkernel accepts it, or 0 for "off". */
 static u64 slot_bits(const struct vcpu *v, unsigned i)
 {
 	u64 dr7 = v->dr[7], a = v->dr[i], last = a + DR7_BYTES(dr7, i) - 1;
+	bool exec = DR7_RW_OF(dr7, i) == 0;
 
 	if (!(dr7 & DR7_ENABLE(i)))
 		return 0;
-	if (!DR7_KIND_OK(dr7, i) || last < a || last >= GUEST_USER_END) {
+	if (!DR7_KIND_OK(dr7, i) || !guest_range(a, last) ||
+	    (exec && last >= GUEST_USER_END)) {
 		counters[CNT_DEBUG_UNARMED]++;
 		return 0;
 	}
@@ -89,7 +117,7 @@ VMM_WARM void cpu_write_dr(struct vcpu *v, unsigned n, u64 val)
 		debug_sync(v);
 }
 
-/* A #DB from guest user mode: DR6 as the real one reported it. */
+/* A #DB from guest code: DR6 as the real one reported it. */
 void cpu_debug_trap(struct vcpu *v, u64 dr6)
 {
 	v->dr[6] |= dr6 & DR6_STATUS;

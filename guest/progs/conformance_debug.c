@@ -3,14 +3,20 @@
  * (the trap flag), sets hardware watchpoints and breakpoints through the
  * debug registers (ptrace's u_debugreg, gdb's "watch" and "hbreak"), and
  * a process single-steps itself. Each count is exact: the instructions
- * are the check's own. (int1, which also raises #DB, is left out: QEMU's
- * TCG turns it into #UD.)
+ * are the check's own. A perf breakpoint event counts the kernel's own
+ * writes to a watched variable (a read() into it) unless it excludes the
+ * kernel, as ptrace's do. (int1, which also raises #DB, is left out:
+ * QEMU's TCG turns it into #UD.)
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -271,11 +277,65 @@ static int ptrace_segment_registers(void)
 	return 0;
 }
 
+/*
+ * Writes to `watched` counted by a perf write breakpoint: one read() from
+ * a pipe into it (the kernel's write), then one store of our own.
+ */
+static long perf_watch_count(int exclude_kernel)
+{
+	struct perf_event_attr a = { .size = sizeof(a) };
+	long long n = -1;
+	int fd, p[2];
+
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.bp_type = HW_BREAKPOINT_W;
+	a.bp_addr = (unsigned long)&watched;
+	a.bp_len = HW_BREAKPOINT_LEN_4;
+	a.sample_period = 1;
+	a.disabled = 1;
+	a.exclude_kernel = exclude_kernel;
+	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		return check_fail_errno("perf_event_open breakpoint");
+	if (pipe(p) < 0 || write(p[1], "wxyz", 4) != 4)
+		return check_fail_errno("pipe");
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	if (read(p[0], (void *)&watched, 4) != 4)
+		return check_fail_errno("read into the watched variable");
+	watched = 1;
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		n = -1;
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	return n;
+}
+
+static int perf_watchpoint_kernel(void)
+{
+	long with = perf_watch_count(0), without;
+
+	if (with < 0)
+		return -1;
+	without = perf_watch_count(1);
+	if (without < 0)
+		return -1;
+	/* the kernel's copy may write the 4 bytes one at a time (rep movsb) */
+	if (with < 2 || without != 1)
+		return check_fail(
+			"%ld writes counted with the kernel's (want 2 "
+			"or more), %ld without (want 1)",
+			with, without);
+	return 0;
+}
+
 const struct check debug_checks[] = {
 	{ "ptrace_single_step", ptrace_single_step },
 	{ "ptrace_watchpoint", ptrace_watchpoint },
 	{ "ptrace_hw_breakpoint", ptrace_hw_breakpoint },
 	{ "self_trap_flag", self_trap_flag },
 	{ "ptrace_segment_registers", ptrace_segment_registers },
+	{ "perf_watchpoint_kernel", perf_watchpoint_kernel },
 	{ NULL, NULL },
 };

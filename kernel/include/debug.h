@@ -1,10 +1,10 @@
 /*
  * Hardware breakpoints of user threads (arch debug.c, abi/debug.h). A
- * thread's DR0-DR3 and DR7 are in force while it runs its user code;
- * for a vCPU thread only while it runs in another task (the guest user
- * process), never in its own task, where the VMM and the guest kernel
- * run. The CPU's registers are rewritten only when what is wanted
- * changes, so threads without breakpoints pay one comparison per switch.
+ * thread's DR0-DR3 and DR7 are in force while it runs its user code, in
+ * whichever task: a vCPU thread's also in its own task, where the guest
+ * kernel's accesses to watched bytes trap to its VMM like any exception.
+ * The CPU's registers are rewritten only when what is wanted changes, so
+ * threads without breakpoints pay one comparison per switch.
  */
 #ifndef DEBUG_H
 #define DEBUG_H
@@ -18,8 +18,7 @@ void debug_load(struct thread *t);
 
 static inline void debug_activate(struct thread *t)
 {
-	struct thread *want =
-		t->debug.dr7 && (!t->vcpu_area || t->vcpu_user) ? t : NULL;
+	struct thread *want = t->debug.dr7 ? t : NULL;
 
 	if (this_cpu()->debug_loaded != want)
 		debug_load(want);

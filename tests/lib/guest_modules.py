@@ -1,5 +1,6 @@
 """Guest kernel modules (SPEC 6): the module helper, a test module full
-of sensitive instructions and one whose code Linux rewrites while it runs
+of sensitive instructions, one whose code Linux rewrites while it runs
+and one that watches its own data with a hardware breakpoint
 (guest/modules/), loaded into a guest Linux natively or as a VM. The same
 .ko files serve both.
 
@@ -19,13 +20,14 @@ from linux_guest import LinuxBoot
 SNAPSHOT = r"^vmm: counters@%s((?: \w+=\d+)+)\s*$"
 SUMMARY = r"sensitive_test: (\d+) of (\d+) checks passed"
 POKES = r"textpoke_test: (\d+) of (\d+) checks passed"
+WATCH = r"hwbp_test: (\d+) of (\d+) checks passed"
 
 
 def module_files(version):
     d = os.path.join(harness.BUILD, "guest", "modules", version)
     return [os.path.join(d, m + ".ko") for m in
             ("afterburn_helper", "sensitive_test", "vmmctl_badreq",
-             "textpoke_test")]
+             "textpoke_test", "hwbp_test")]
 
 
 def snapshot(console, label):
@@ -52,13 +54,16 @@ VM_CMD = (
     "insmod /modules/vmmctl_badreq.ko || exit 15; "
     "echo '@vmm counters poke-before'; "
     "insmod /modules/textpoke_test.ko || exit 16; "
-    "echo '@vmm counters poke-after'")
+    "echo '@vmm counters poke-after'; "
+    "insmod /modules/hwbp_test.ko || exit 17; "
+    "echo '@vmm counters watch-after'")
 
 NATIVE_CMD = (
     "insmod /modules/afterburn_helper.ko || exit 10; "
     "insmod /modules/sensitive_test.ko || exit 11; "
     "rmmod sensitive_test || exit 12; "
-    "insmod /modules/textpoke_test.ko || exit 16")
+    "insmod /modules/textpoke_test.ko || exit 16; "
+    "insmod /modules/hwbp_test.ko || exit 17")
 
 
 def verdict(test_id, ok, text, boot, reason):
@@ -66,6 +71,18 @@ def verdict(test_id, ok, text, boot, reason):
         harness.report("PASS", test_id, text)
     else:
         harness.fail_with_log(test_id, reason, boot.run)
+
+
+def watch_verdict(tid, boot, extra_ok=True, extra=""):
+    """hwbp_test: its kernel-data watchpoint counted every access."""
+    m = harness.find(WATCH, boot.console)
+    verdict(tid + "-kernel-watchpoint", boot.passed() and m and
+            m.group(1) == m.group(2) and extra_ok,
+            "a hardware watchpoint on a module's variable (register_wide_"
+            "hw_breakpoint) counted its writes and reads exactly: %s "
+            "checks%s" % (m.group(2) if m else "?", extra), boot,
+            "%s; %s%s" % (boot.why(), m.group(0) if m else "no summary",
+                          extra))
 
 
 def run_modules(mode, version):
@@ -94,6 +111,7 @@ def run_modules(mode, version):
                  pokes.group(2) if pokes else "?"), boot,
                 "%s; test modules: %s, %s" % (
                     boot.why(), summaries, pokes.group(0) if pokes else None))
+        watch_verdict(tid, boot)
         return
     before, helper, done = (snapshot(out, s) for s in
                             ("no-helper", "helper", "done"))
@@ -133,6 +151,12 @@ def run_modules(mode, version):
             "%s; %s; flushes %s, traps %s" % (
                 boot.why(), pokes.group(0) if pokes else "no summary",
                 flushes, traps))
+    after_watch = snapshot(out, "watch-after")
+    sets = delta(after, after_watch, "debug_sets")
+    traps = delta(after, after_watch, "trap_emulations")
+    watch_verdict(tid, boot, bool(sets) and traps == 0,
+                  " (%s breakpoint changes passed to the microkernel, %s "
+                  "traps)" % (sets, traps))
     bad = harness.find(r"vmmctl_badreq: (\d+) of (\d+) malformed requests "
                        r"refused", out)
     logged = len(harness.findall(r"^vmm: module vmmctl_badreq: ", out))

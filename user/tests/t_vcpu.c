@@ -72,6 +72,7 @@ static volatile int mode;
 static volatile u64 skip, fix_rax, upcalls;
 static struct vcpu_state ev; /* the state area at the last upcall */
 static volatile bool want_signal, done;
+static volatile u32 watched_own; /* a breakpoint in the vCPU's own task */
 static u64 vcpu_thread, guest;
 
 /* Upcall entry: rdi = the state area, interrupts virtually disabled. */
@@ -154,6 +155,29 @@ static void test_own_task(void)
 			 (ev.error & PF_USER) && val == 0x77,
 		 "#PF upcall at %lx (error %lx), handler's rax %lx arrived",
 		 ev.fault_addr, ev.error, val);
+
+	/* a data breakpoint in the own task: #DB upcall with DR6, a trap */
+	{
+		u64 addr[4] = { (u64)&watched_own }, none[4] = { 0 };
+		u64 dr7 = 1 | 1ul << 16 | 3ul << 18; /* L0, write, 4 bytes */
+		long e = sys_thread_debug(vcpu_thread, dr7, addr);
+
+		before = upcalls;
+		skip = 0; /* a data breakpoint traps after the store */
+		fix_rax = 0;
+		vs->flags = VCPU_F_FAULTS;
+		asm volatile("" ::: "memory");
+		watched_own = 1;
+		sys_thread_debug(vcpu_thread, 0, none);
+		t_result(
+			"vcpu.own_task_watchpoint",
+			!e && upcalls == before + 1 &&
+				upcall_is(VCPU_CAUSE_EXCEPTION, CAP_NONE) &&
+				ev.vector == 1 && (ev.error & DR6_HIT(0)) &&
+				watched_own == 1,
+			"a write breakpoint in the own task upcalled (%ld, %lu upcalls, vector %lu, DR6 %lx)",
+			e, upcalls - before, ev.vector, ev.error);
+	}
 	mode = MODE_JUMP;
 
 	/* VCPU_F_FAULTS clear: a demand-zero heap page comes from the pager */

@@ -67,7 +67,7 @@ static long check(u64 dr7, u64 addr[DEBUG_SLOTS])
 /*
  * thread_debug(thread, dr7, dr0, dr1, dr2, dr3): set the thread's
  * breakpoints (a thread cap with CR_CONTROL; SLOT_SELF_THREAD for the
- * caller). DR7 without any enable bit clears them.
+ * task's first thread). DR7 without any enable bit clears them.
  */
 long sys_thread_debug(struct frame *f)
 {
