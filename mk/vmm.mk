@@ -42,11 +42,13 @@ HOST_CC      ?= gcc
 VMM_DEV_TEST := $(VMM_OUT)/dev_test
 TEST_DEPS    += $(VMM_DEV_TEST)
 
-$(VMM_DEV_TEST): vmm/tests/dev_test.c vmm/dev/rtc.c vmm/tests/host/vmm.h \
+$(VMM_DEV_TEST): vmm/tests/dev_test.c vmm/tests/aml_test.c vmm/dev/rtc.c \
+		 vmm/dev/aml.c vmm/tests/host/vmm.h \
 		 user/lib/include/layout.h mk/vmm.mk
 	@mkdir -p $(dir $@)
 	@echo '  CC [host] $@'
 	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ivmm/tests/host \
-		-Iuser/lib/include -o $@ vmm/tests/dev_test.c vmm/dev/rtc.c
+		-Iuser/lib/include -o $@ vmm/tests/dev_test.c \
+		vmm/tests/aml_test.c vmm/dev/rtc.c vmm/dev/aml.c
 
 -include $(shell find $(VMM_OUT) -name '*.d' 2>/dev/null)

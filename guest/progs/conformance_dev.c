@@ -2,7 +2,8 @@
  * The real-time clock through /dev/rtc0 (Documentation/admin-guide/rtc.rst),
  * as util-linux hwclock and rtcwake use it: update interrupts once a
  * second, an alarm that interrupts when it is due, and setting the clock
- * across a day boundary. Natively the rtc-cmos driver runs on QEMU's
+ * across a day boundary and into the next century, and the CMOS RAM's
+ * size. Natively the rtc-cmos driver runs on QEMU's
  * MC146818 (with the HPET standing in for its interrupt); in a VM on the
  * VMM's model of the same chip, which once raised no interrupt at all:
  * RTC_UIE_ON succeeded and a read then waited forever.
@@ -139,12 +140,11 @@ static int rtc_alarm(void)
 }
 
 /*
- * Set the clock to two seconds before midnight, watch it carry into
- * the next day and month, and put it back where it would be.
+ * Set the clock to `eve`, two seconds before a midnight, watch it carry
+ * into the day `next` (yyyymmdd), and put it back where it would be.
  */
-static int rtc_set_time(void)
+static int set_and_watch(time_t eve, long next)
 {
-	const time_t eve = 1940630398; /* 2031-06-30 23:59:58 UTC */
 	int fd = open_rtc(), err;
 	struct rtc_time tm, set;
 	time_t before, t;
@@ -163,11 +163,15 @@ static int rtc_set_time(void)
 				 (long)t);
 	usleep(2500 * 1000);
 	if (!err && !read_time(fd, &tm, &t) &&
-	    (t < eve + 2 || t > eve + 4 || tm.tm_mon != 6 || tm.tm_mday != 1))
-		err = check_fail("2.5 s after 23:59:58 on 30 June: %04d-%02d-"
-				 "%02d %02d:%02d:%02d",
-				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	    (t < eve + 2 || t > eve + 4 ||
+	     (tm.tm_year + 1900) * 10000L + (tm.tm_mon + 1) * 100 +
+			     tm.tm_mday !=
+		     next))
+		err = check_fail("2.5 s after %ld: %04d-%02d-%02d "
+				 "%02d:%02d:%02d, want the day %ld",
+				 (long)eve, tm.tm_year + 1900, tm.tm_mon + 1,
+				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 next);
 	before += (time_t)(monotonic() - start + 0.5);
 	to_rtc(before, &set);
 	if (ioctl(fd, RTC_SET_TIME, &set) < 0 && !err)
@@ -176,9 +180,51 @@ static int rtc_set_time(void)
 	return err;
 }
 
+/* Across a day and a month: 2031-06-30 23:59:58 UTC */
+static int rtc_set_time(void)
+{
+	return set_and_watch(1940630398, 20310701);
+}
+
+/*
+ * Into the next century: 2099-12-31 23:59:58 UTC. Linux keeps years
+ * past 2069 only with the century register the FADT names.
+ */
+static int rtc_century(void)
+{
+	return set_and_watch(4102444798, 21000101);
+}
+
+/*
+ * The CMOS RAM as rtc-cmos exports it: 242 bytes where the RTC's ports
+ * are 0x70-0x77 (the ACPI device QEMU describes), and a byte of the
+ * first bank kept (offset 100 is CMOS byte 114, which no one uses).
+ */
+static int rtc_nvram(void)
+{
+	const char *path = "/sys/bus/nvmem/devices/cmos_nvram0/nvmem";
+	int fd = open(path, O_RDWR), err = 0;
+	unsigned char old, mark = 0xa5, got = 0;
+	off_t size;
+
+	if (fd < 0)
+		return check_fail_errno(path);
+	size = lseek(fd, 0, SEEK_END);
+	if (pread(fd, &old, 1, 100) != 1 || pwrite(fd, &mark, 1, 100) != 1 ||
+	    pread(fd, &got, 1, 100) != 1)
+		err = check_fail_errno("NVRAM byte 100");
+	else if (size != 242 || got != mark)
+		err = check_fail("NVRAM of %ld bytes (want 242), byte 100 "
+				 "read %#x after writing %#x",
+				 (long)size, got, mark);
+	if (pwrite(fd, &old, 1, 100) != 1 && !err)
+		err = check_fail_errno("NVRAM byte 100 back");
+	close(fd);
+	return err;
+}
+
 const struct check dev_checks[] = {
-	{ "rtc_update_irq", rtc_update_irq },
-	{ "rtc_alarm", rtc_alarm },
-	{ "rtc_set_time", rtc_set_time },
-	{ NULL, NULL },
+	{ "rtc_update_irq", rtc_update_irq }, { "rtc_alarm", rtc_alarm },
+	{ "rtc_set_time", rtc_set_time },     { "rtc_century", rtc_century },
+	{ "rtc_nvram", rtc_nvram },	      { NULL, NULL },
 };

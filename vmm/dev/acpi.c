@@ -1,31 +1,39 @@
 /*
- * ACPI, as much as a guest needs to power itself off (ACPI 6.4, chapters
- * 4 and 5): an RSDP in the BIOS area, an RSDT naming one FADT (revision
- * 1, ACPI 1.0's 116 bytes), the FACS and the DSDT, and the fixed
- * registers the FADT names:
+ * ACPI, as much as a guest needs to power itself off and to find its
+ * legacy devices (ACPI 6.4, chapters 4, 5 and 6): an RSDP in the BIOS
+ * area, an RSDT naming one FADT (revision 3, as QEMU's q35 has), the
+ * FACS and the DSDT, and the fixed registers the FADT names:
  *
  *   0x600  PM1a_STS (2 bytes, write 1 to clear)  PM1a_EN (2 bytes)
  *   0x604  PM1a_CNT (2 bytes): SCI_EN reads 1, SLP_TYP/SLP_EN
  *   0x608  PM_TMR (4 bytes): 24 bits at 3.579545 MHz, from the TSC
  *
- * The DSDT holds one object, \_S5 = {5, 5, 0, 0}, so Linux finds the
+ * The FADT also names the RTC's century register (0x32, rtc.c), so Linux
+ * keeps years past 2069 in the clock, and the reset register (0xcf9,
+ * board.c). The DSDT holds \_S5 = {5, 5, 0, 0}, so Linux finds the
  * soft-off state and installs acpi_power_off(), which writes SLP_TYP 5
  * with SLP_EN to PM1a_CNT: that ends the VM. SMI_CMD is 0, so ACPI mode
- * is always on; the SCI (IRQ 9) never fires.
+ * is always on; the SCI (IRQ 9) never fires. Under \_SB it describes the
+ * RTC (PNP0B00: ports 0x70-0x77, IRQ 8) and the serial port (PNP0501:
+ * 0x3f8-0x3ff, IRQ 4) as QEMU's DSDT does, so Linux's PNP drivers bind
+ * them as natively (rtc_cmos then offers 242 bytes of NVRAM; as on QEMU,
+ * the upper bank's ports 0x72-0x73 decode nothing and read as ones).
  *
  * Nothing else is described: no MADT (the guest uses the 8259 and 8254,
- * and CPUID hides the local APIC), no GPE blocks, no devices. Neither is
- * the PCI host bridge, so the VM's command line has pci=noacpi and Linux
- * scans configuration space itself (dev/pci.c), as it did with acpi=off.
+ * and CPUID hides the local APIC), no GPE blocks. Neither is the PCI host
+ * bridge, so the VM's command line has pci=noacpi and Linux scans
+ * configuration space itself (dev/pci.c), as it did with acpi=off.
  */
 #include "vmm.h"
 
 #define ACPI_TABLES 0xe0000 /* guest-physical; e820-reserved (loader.c) */
 #define RSDP ACPI_TABLES
 #define RSDT (ACPI_TABLES + 0x40)
-#define FADT (ACPI_TABLES + 0x80)
-#define FACS (ACPI_TABLES + 0x100) /* 64-byte aligned */
-#define DSDT (ACPI_TABLES + 0x140)
+#define FACS (ACPI_TABLES + 0x80) /* 64-byte aligned */
+#define FADT (ACPI_TABLES + 0xc0)
+#define FADT_LEN 244 /* revision 3 */
+#define DSDT (ACPI_TABLES + 0x200)
+#define DSDT_MAX 0x200
 
 #define PM_BASE 0x600
 #define PM1_STS (PM_BASE + 0)
@@ -41,21 +49,27 @@
 #define FADT_PROC_C1 (1u << 2)
 #define FADT_PWR_BUTTON (1u << 4) /* none as a fixed feature */
 #define FADT_SLP_BUTTON (1u << 5)
-
-/*
- * Name (_S5, Package (4) { 5, 5, 0, 0 }): NameOp, the name, PackageOp,
- * PkgLength 8 (itself and what follows), 4 elements: BytePrefix 5 twice
- * (SLP_TYPa and SLP_TYPb), Zero twice.
- */
-static const u8 dsdt_aml[] = { 0x08, '_',	 'S',  '5',  '_',
-			       0x12, 0x08,	 0x04, 0x0a, SLP_TYP_S5,
-			       0x0a, SLP_TYP_S5, 0x00, 0x00 };
+#define FADT_RESET_REG_SUP (1u << 10)
+#define BOOT_ARCH_LEGACY (1u << 0) /* ISA devices: PIC, PIT, RTC, UART */
+#define BOOT_ARCH_8042 (1u << 1)   /* board.c's reset pulse */
+#define RTC_CENTURY 0x32
+#define RESET_PORT 0xcf9
+#define RESET_VALUE 6 /* board.c: bit 2 resets */
 
 static u16 pm1_sts, pm1_en, pm1_cnt = PM1_CNT_SCI_EN;
 
 static void set(u8 *t, unsigned off, unsigned size, u64 val)
 {
 	memcpy(t + off, &val, size);
+}
+
+/* A generic address structure (5.2.3.2) for an I/O port block. */
+static void set_gas_io(u8 *t, unsigned off, unsigned bytes, u64 port)
+{
+	set(t, off, 1, 1);			    /* system I/O space */
+	set(t, off + 1, 1, bytes * 8);		    /* register bit width */
+	set(t, off + 3, 1, bytes >= 4 ? 3 : bytes); /* access size */
+	set(t, off + 4, 8, port);
 }
 
 static u8 checksum(const u8 *p, unsigned n)
@@ -92,22 +106,10 @@ static void seal(u8 *t)
 	t[9] = checksum(t, len);
 }
 
-/* Write the tables into guest memory; the RSDP's guest-physical address. */
-u64 acpi_build(void)
+static void fadt_build(void)
 {
-	u8 *rsdp = gpa_ptr(RSDP), *t;
+	u8 *t = table(FADT, "FACP", FADT_LEN, 3);
 
-	memset(rsdp, 0, 20);
-	memcpy(rsdp, "RSD PTR ", 8);
-	memcpy(rsdp + 9, "DDVM  ", 6); /* OEM ID; revision 0: ACPI 1.0 */
-	set(rsdp, 16, 4, RSDT);
-	rsdp[8] = checksum(rsdp, 20);
-
-	t = table(RSDT, "RSDT", 36 + 4, 1);
-	set(t, 36, 4, FADT);
-	seal(t);
-
-	t = table(FADT, "FACP", 116, 1);
 	set(t, 36, 4, FACS);
 	set(t, 40, 4, DSDT);
 	set(t, 46, 2, 9);	/* SCI_INT */
@@ -119,8 +121,34 @@ u64 acpi_build(void)
 	set(t, 91, 1, 4);	/* PM_TMR_LEN */
 	set(t, 96, 2, 101);	/* P_LVL2_LAT: no C2 */
 	set(t, 98, 2, 1001);	/* P_LVL3_LAT: no C3 */
+	set(t, 108, 1, RTC_CENTURY);
+	set(t, 109, 2, BOOT_ARCH_LEGACY | BOOT_ARCH_8042);
 	set(t, 112, 4,
-	    FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON);
+	    FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+		    FADT_RESET_REG_SUP);
+	set_gas_io(t, 116, 1, RESET_PORT);
+	set(t, 128, 1, RESET_VALUE);
+	set(t, 140, 8, DSDT); /* X_DSDT (X_FIRMWARE_CTRL 0: the FACS once) */
+	set_gas_io(t, 148, 4, PM1_STS); /* X_PM1a_EVT_BLK */
+	set_gas_io(t, 172, 2, PM1_CNT); /* X_PM1a_CNT_BLK */
+	set_gas_io(t, 208, 4, PM_TMR);	/* X_PM_TMR_BLK */
+	seal(t);
+}
+
+/* Write the tables into guest memory; the RSDP's guest-physical address. */
+u64 acpi_build(void)
+{
+	u8 *rsdp = gpa_ptr(RSDP), *t, aml[DSDT_MAX - 36];
+	unsigned aml_len;
+
+	memset(rsdp, 0, 20);
+	memcpy(rsdp, "RSD PTR ", 8);
+	memcpy(rsdp + 9, "DDVM  ", 6); /* OEM ID; revision 0: ACPI 1.0 */
+	set(rsdp, 16, 4, RSDT);
+	rsdp[8] = checksum(rsdp, 20);
+
+	t = table(RSDT, "RSDT", 36 + 4, 1);
+	set(t, 36, 4, FADT);
 	seal(t);
 
 	t = gpa_ptr(FACS);
@@ -128,8 +156,13 @@ u64 acpi_build(void)
 	memcpy(t, "FACS", 4);
 	set(t, 4, 4, 64);
 
-	t = table(DSDT, "DSDT", 36 + sizeof(dsdt_aml), 2);
-	memcpy(t + 36, dsdt_aml, sizeof(dsdt_aml));
+	fadt_build();
+
+	aml_len = dsdt_aml(aml, sizeof(aml));
+	if (!aml_len)
+		vmm_fatal("the DSDT does not fit in %u bytes", DSDT_MAX);
+	t = table(DSDT, "DSDT", 36 + aml_len, 2);
+	memcpy(t + 36, aml, aml_len);
 	seal(t);
 	return RSDP;
 }

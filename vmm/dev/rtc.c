@@ -15,6 +15,10 @@
  * when the guest looks and when the vCPU timer fires: the next event
  * that would interrupt is armed through timer_set, and nothing is armed
  * while IRQF waits to be read.
+ *
+ * The century is register 0x32, which the FADT names (acpi.c). Ports
+ * 0x72-0x77, which the DSDT gives the RTC as QEMU's does, decode
+ * nothing: an upper bank of CMOS RAM reads as ones, as on QEMU.
  */
 #include "vmm.h"
 #include <layout.h>
@@ -341,6 +345,8 @@ static u32 rtc_read(u16 port, unsigned size)
 	u8 v;
 
 	(void)size;
+	if (port >= 0x72)
+		return 0xff; /* the upper bank: none, as on QEMU (acpi.c) */
 	if (port == 0x70)
 		return selected;
 	sync(now);
@@ -354,6 +360,8 @@ static void rtc_write(u16 port, unsigned size, u32 val)
 	u64 now = rdtsc();
 
 	(void)size;
+	if (port >= 0x72)
+		return;
 	if (port == 0x70) {
 		selected = val & 0x7f; /* bit 7 masks the NMI: there is none */
 		return;
@@ -389,7 +397,8 @@ static void read_real_clock(void)
 	cmos[REG_CENTURY] = enc(20);
 }
 
-static const struct ioport_handler rtc_ports = { 0x70, 2, rtc_read, rtc_write };
+/* 0x70-0x77, as the DSDT describes the RTC (acpi.c); 0x72-0x77 are idle */
+static const struct ioport_handler rtc_ports = { 0x70, 8, rtc_read, rtc_write };
 
 void rtc_init(void)
 {

@@ -397,6 +397,9 @@ u32 ioport_read(u16 port, unsigned size);
 void ioport_write(u16 port, unsigned size, u32 val);
 void devices_init(void);
 u64 acpi_build(void); /* dev/acpi.c: the tables; the RSDP's address */
+/* dev/aml.c: the DSDT's AML into out; its length, 0 if over max */
+unsigned dsdt_aml(u8 *out, unsigned max);
+u32 aml_eisa_id(const char *id);
 void pic_raise(unsigned irq);
 bool pic_requested(unsigned irq);
 void pic_lower(unsigned irq);

@@ -1,5 +1,6 @@
 /*
- * Host unit tests of the VMM's MC146818 model (vmm/dev/rtc.c), built
+ * Host unit tests of the VMM's MC146818 model (vmm/dev/rtc.c), and of
+ * the DSDT's AML (vmm/dev/aml.c, in aml_test.c), built
  * against the stand-in vmm.h in vmm/tests/host: the test owns the TSC
  * (1 GHz), records IRQ 8 and the deadline the model arms, and drives
  * ports 0x70/0x71 as a guest would. It covers what Linux's rtc-cmos
@@ -270,6 +271,21 @@ static void t_divider(void)
 		"divider reset holds the clock; 0.5 s to resume");
 }
 
+int aml_tests(void);
+
+/* 0x72-0x77: described with the RTC, but no upper bank behind them */
+static void t_upper_bank(void)
+{
+	ports->write(0x72, 1, 0x90);
+	ports->write(0x73, 1, 0x5a);
+	ports->write(0x72, 1, 0x90);
+	expect(ports->read(0x73, 1) == 0xff && ports->read(0x72, 1) == 0xff,
+	       "upper bank read %02x", ports->read(0x73, 1));
+	expect(rd(0x0a) == 0x26, "register A changed: %02x", rd(0x0a));
+	verdict("rtc_upper_bank",
+		"ports 0x72-0x77 read as ones and change nothing, as on QEMU");
+}
+
 int main(void)
 {
 	rtc_init();
@@ -281,5 +297,7 @@ int main(void)
 	t_alarm();
 	t_periodic();
 	t_divider();
+	t_upper_bank();
+	failed += aml_tests();
 	return failed != 0;
 }

@@ -56,4 +56,8 @@ static inline long ipc_call(u64 dest, struct ipc_msg *m, u32 timeout)
 	return -1;
 }
 
+/* dev/aml.c */
+unsigned dsdt_aml(u8 *out, unsigned max);
+u32 aml_eisa_id(const char *id);
+
 #endif
