@@ -1,7 +1,10 @@
 /*
  * Decoding the sensitive instructions of 64-bit code (Intel SDM Vol. 2,
  * chapter 2 and appendix A): prefixes, REX, the opcode, ModRM/SIB and
- * displacement. Only the instructions a site or a trap can hold are
+ * displacement. A guest process's 32-bit code (compatibility mode) is
+ * decoded the same way without REX, with 32-bit addresses and an
+ * absolute disp32 where 64-bit code is RIP-relative; its 16-bit
+ * addressing (0x67) is not decoded. Only the instructions a site or a trap can hold are
  * recognised; anything else is INSN_NONE, so an unexpected byte sequence
  * at a site is a load error and never a guess.
  */
@@ -84,6 +87,7 @@ struct cursor {
 	bool overrun;
 	u8 last_rep; /* 0xf2, 0xf3 or 0: the mandatory prefix */
 	bool opsize16;
+	bool compat; /* 32-bit code */
 };
 
 static u8 next(struct cursor *c)
@@ -137,7 +141,7 @@ static void modrm(struct cursor *c, struct insn *in, u8 rex)
 		else
 			in->mem.base = base | (rex & 1 ? 8 : 0);
 	} else if (rm == 5 && mod == 0) {
-		in->mem.rip_relative = true;
+		in->mem.rip_relative = !c->compat; /* else disp32 alone */
 		in->mem.disp = next_le(c, 4);
 	} else {
 		in->mem.base = rm | (rex & 1 ? 8 : 0);
@@ -297,19 +301,22 @@ static u8 two_byte(struct cursor *c, struct insn *in, u8 rex, bool rep)
 	return INSN_NONE;
 }
 
-long insn_decode(const u8 *p, unsigned max, struct insn *in)
+static long decode(const u8 *p, unsigned max, bool compat, struct insn *in)
 {
-	struct cursor c = { .p = p, .max = max };
+	struct cursor c = { .p = p, .max = max, .compat = compat };
 	bool opsize16 = false;
 	u8 rex = 0, op;
 
 	memset(in, 0, sizeof(*in));
 	in->mem.seg = -1;
-	in->addr_size = 8;
+	in->addr_size = compat ? 4 : 8;
+	in->compat = compat;
 	for (;;) {
 		op = next(&c);
 		if (op == 0x66)
 			opsize16 = true;
+		else if (op == 0x67 && compat)
+			return -1; /* 16-bit addressing */
 		else if (op == 0x67)
 			in->addr_size = 4;
 		else if (op == 0xf3 || op == 0xf2) {
@@ -325,7 +332,7 @@ long insn_decode(const u8 *p, unsigned max, struct insn *in)
 		if (c.pos >= 15)
 			return -1;
 	}
-	if ((op & 0xf0) == 0x40) { /* REX must come last (Vol. 2A 2.2.1) */
+	if ((op & 0xf0) == 0x40 && !compat) { /* REX comes last (2.2.1) */
 		rex = op;
 		op = next(&c);
 	}
@@ -408,4 +415,14 @@ long insn_decode(const u8 *p, unsigned max, struct insn *in)
 		return -1;
 	in->len = c.pos;
 	return 0;
+}
+
+long insn_decode(const u8 *p, unsigned max, struct insn *in)
+{
+	return decode(p, max, false, in);
+}
+
+long insn_decode_compat(const u8 *p, unsigned max, struct insn *in)
+{
+	return decode(p, max, true, in);
 }

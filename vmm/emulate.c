@@ -232,9 +232,10 @@ static void descriptor_table(struct vcpu *v, struct vcpu_regs *r,
 		memcpy(&t->limit, raw, 2);
 		memcpy(&t->base, raw + 2, 8);
 	} else {
+		/* 32-bit code stores the base's low 32 bits (Vol. 2B SGDT) */
 		memcpy(raw, &t->limit, 2);
 		memcpy(raw + 2, &t->base, 8);
-		mem_write(v, r, start, ea, raw, 10);
+		mem_write(v, r, start, ea, raw, in->compat ? 6 : 10);
 	}
 }
 

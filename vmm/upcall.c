@@ -93,9 +93,11 @@ static void noreturn trap_and_emulate(struct vcpu *v, struct vcpu_regs *r,
 				       &present) :
 		       guest_read(start + n, &bytes[n], 1)) == 0)
 		n++;
-	/* (a process's 32-bit code is not decoded: its #GP goes to the guest) */
-	if (n == 0 || (user && r->cs == GUEST_USER32_CS) ||
-	    insn_decode(bytes, n, &in) || (user && !umip_insn(v, in.kind)))
+	if (n == 0 ||
+	    (user && r->cs == GUEST_USER32_CS ?
+		     insn_decode_compat(bytes, n, &in) :
+		     insn_decode(bytes, n, &in)) ||
+	    (user && !umip_insn(v, in.kind)))
 		inject_exception(v, r, vector, vector == VEC_GP, error);
 	if (user)
 		counters[CNT_UMIP_EMULATIONS]++;

@@ -35,7 +35,7 @@
 static const struct check *const check_tables[] = {
 	proc_checks,   signal_checks, mm_checks,    big_checks,
 	thread_checks, fs_checks,     event_checks, debug_checks,
-	cpu_checks,    fault_checks,  dev_checks,
+	cpu_checks,    fault_checks,  dev_checks,   compat_checks,
 };
 
 /* Shared with the check children so they can hand back a failure reason. */

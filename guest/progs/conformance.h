@@ -30,6 +30,7 @@ extern const struct check debug_checks[];
 extern const struct check cpu_checks[];
 extern const struct check fault_checks[];
 extern const struct check dev_checks[];
+extern const struct check compat_checks[];
 
 /* Record why the running check failed; always returns -1. */
 int check_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

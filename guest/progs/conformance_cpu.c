@@ -193,102 +193,6 @@ static int hypervisor_addresses(void)
 	return 0;
 }
 
-/*
- * 32-bit code in a 64-bit process: a far return to USER32_CS runs a
- * loop, makes a system call and touches a fresh page in compatibility
- * mode, then far-jumps back to USER_CS. Timer interrupts, the system
- * call and the page fault all return to the 32-bit code. Linux without
- * IA32 emulation answers the call with -ENOSYS (its MSR_CSTAR stub);
- * Intel's CPUs have no SYSCALL in compatibility mode (#UD), QEMU's TCG
- * and AMD's do.
- * Under the VMM the vCPU state once had no CS: the first event put the
- * process back in 64-bit mode, where `dec %ecx` is a REX prefix.
- * Everything the 32-bit code touches lies below 4 GiB (a static
- * executable, MAP_32BIT), through DS and ES = USER_DS (a null data
- * segment faults in compatibility mode, though QEMU's TCG lets it
- * pass). In by a far jump, not a far return: QEMU's
- * TCG pops a far return's stack as a supervisor access, which under
- * Linux's SMAP oopses the native kernel.
- */
-uint32_t compat_sum, compat_ret, compat_loops, compat_syscall, *compat_page;
-uint64_t compat_rsp64;
-uint32_t compat_stack[256] __attribute__((aligned(16)));
-void compat_run(void);
-asm(".text\n"
-    "compat_run:\n\t"
-    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
-    "mov %rsp, compat_rsp64(%rip)\n\t"
-    "lea compat_stack+1024(%rip), %rsp\n\t"
-    "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
-    "ljmpl *compat_far(%rip)\n"
-    ".code32\n"
-    "1:\tmov compat_loops, %ecx\n\t"
-    "xor %edx, %edx\n"
-    "2:\tadd %ecx, %edx\n\t"
-    "dec %ecx\n\t"
-    "jnz 2b\n\t"
-    "mov %edx, compat_sum\n\t"
-    "cmpl $0, compat_syscall\n\t"
-    "je 4f\n\t"
-    "mov $39, %eax\n\t" /* getpid, were it a 64-bit call */
-    "syscall\n\t"
-    "mov %eax, compat_ret\n"
-    "4:\tmov compat_page, %ebx\n\t"
-    "movl $0x5a5a5a5a, (%ebx)\n\t"
-    "ljmp $0x33, $3f\n"
-    ".code64\n"
-    "3:\tmov compat_rsp64(%rip), %rsp\n\t"
-    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
-    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
-    "ret\n"
-    ".data\n"
-    "compat_far: .long 1b; .word 0x23\n"
-    ".text\n");
-
-static int compat_mode(void)
-{
-	struct timespec t0, t1;
-	uint32_t want = 0;
-	int64_t spent = 0;
-	unsigned short cs;
-	unsigned a, b, c, d;
-
-	if (!lar(USER32_CS, &a))
-		return check_fail("selector %#x unusable", USER32_CS);
-	if ((uintptr_t)compat_run > 0xffffffffu ||
-	    (uintptr_t)compat_stack > 0xffffffffu - sizeof(compat_stack))
-		return check_fail("not linked below 4 GiB");
-	__cpuid(0, a, b, c, d);
-	compat_syscall = b != 0x756e6547; /* "Genu"ineIntel */
-	compat_loops = 20000000;
-	for (uint32_t i = compat_loops; i; i--)
-		want += i;
-	/* 50 ms of the loop: several of the kernel's 4 ms ticks */
-	while (spent < 50000000) {
-		compat_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
-				   0);
-		if (compat_page == MAP_FAILED)
-			return check_fail_errno("mmap MAP_32BIT");
-		compat_sum = compat_ret = 0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		compat_run();
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		asm volatile("mov %%cs, %0" : "=r"(cs));
-		if (compat_sum != want ||
-		    compat_ret != (compat_syscall ? (uint32_t)-ENOSYS : 0) ||
-		    *compat_page != 0x5a5a5a5a || cs != USER_CS)
-			return check_fail("sum %#x (want %#x), syscall %d, "
-					  "page %#x, back in CS %#x",
-					  compat_sum, want, (int)compat_ret,
-					  *compat_page, cs);
-		munmap(compat_page, 4096);
-		spent += (t1.tv_sec - t0.tv_sec) * 1000000000ll + t1.tv_nsec -
-			 t0.tv_nsec;
-	}
-	return 0;
-}
-
 /* A feature user code can use, where CPUID shows it, and Linux's name. */
 struct user_feature {
 	const char *name;
@@ -430,7 +334,6 @@ const struct check cpu_checks[] = {
 	{ "getcpu_agrees", getcpu_agrees },
 	{ "umip_instructions", umip_instructions },
 	{ "hypervisor_addresses", hypervisor_addresses },
-	{ "compat_mode", compat_mode },
 	{ "cpuinfo_flags", cpuinfo_flags },
 	{ "fsgsbase_kept", fsgsbase_kept },
 	{ NULL, NULL },

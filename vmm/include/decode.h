@@ -95,7 +95,8 @@ struct insn {
 	bool port_imm; /* in/out with an immediate port */
 	u8 port;
 	bool rep;
-	u8 addr_size; /* 8, or 4 with a 0x67 prefix */
+	u8 addr_size; /* 8, or 4 with a 0x67 prefix (compat: always 4) */
+	bool compat;  /* 32-bit code: no REX, no RIP-relative operands */
 };
 
 /* Register numbers in the x86 encoding (Vol. 2A 2.1.5). */
@@ -111,6 +112,7 @@ enum {
 };
 
 long insn_decode(const u8 *p, unsigned max, struct insn *in);
+long insn_decode_compat(const u8 *p, unsigned max, struct insn *in);
 const char *insn_kind_name(unsigned kind);
 
 /*

@@ -1,0 +1,202 @@
+/*
+ * A 64-bit process running 32-bit code: it far-jumps to the
+ * compatibility-mode code segment (USER32_CS) and back. Linux without
+ * IA32 emulation has no 32-bit processes, but the segment is there and
+ * any process may use it.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "conformance.h"
+
+/* Linux x86-64's selectors (arch/x86/include/asm/segment.h). */
+#define USER32_CS 0x23
+#define USER_CS 0x33
+
+/*
+ * 32-bit code in a 64-bit process: a far return to USER32_CS runs a
+ * loop, makes a system call and touches a fresh page in compatibility
+ * mode, then far-jumps back to USER_CS. Timer interrupts, the system
+ * call and the page fault all return to the 32-bit code. Linux without
+ * IA32 emulation answers the call with -ENOSYS (its MSR_CSTAR stub);
+ * Intel's CPUs have no SYSCALL in compatibility mode (#UD), QEMU's TCG
+ * and AMD's do.
+ * Under the VMM the vCPU state once had no CS: the first event put the
+ * process back in 64-bit mode, where `dec %ecx` is a REX prefix.
+ * Everything the 32-bit code touches lies below 4 GiB (a static
+ * executable, MAP_32BIT), through DS and ES = USER_DS (a null data
+ * segment faults in compatibility mode, though QEMU's TCG lets it
+ * pass). In by a far jump, not a far return: QEMU's
+ * TCG pops a far return's stack as a supervisor access, which under
+ * Linux's SMAP oopses the native kernel.
+ */
+uint32_t compat_sum, compat_ret, compat_loops, compat_syscall, *compat_page;
+uint64_t compat_rsp64;
+uint32_t compat_stack[256] __attribute__((aligned(16)));
+void compat_run(void);
+asm(".text\n"
+    "compat_run:\n\t"
+    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
+    "mov %rsp, compat_rsp64(%rip)\n\t"
+    "lea compat_stack+1024(%rip), %rsp\n\t"
+    "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
+    "ljmpl *compat_far(%rip)\n"
+    ".code32\n"
+    "1:\tmov compat_loops, %ecx\n\t"
+    "xor %edx, %edx\n"
+    "2:\tadd %ecx, %edx\n\t"
+    "dec %ecx\n\t"
+    "jnz 2b\n\t"
+    "mov %edx, compat_sum\n\t"
+    "cmpl $0, compat_syscall\n\t"
+    "je 4f\n\t"
+    "mov $39, %eax\n\t" /* getpid, were it a 64-bit call */
+    "syscall\n\t"
+    "mov %eax, compat_ret\n"
+    "4:\tmov compat_page, %ebx\n\t"
+    "movl $0x5a5a5a5a, (%ebx)\n\t"
+    "ljmp $0x33, $3f\n"
+    ".code64\n"
+    "3:\tmov compat_rsp64(%rip), %rsp\n\t"
+    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
+    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
+    "ret\n"
+    ".data\n"
+    "compat_far: .long 1b; .word 0x23\n"
+    ".text\n");
+
+static int compat_mode(void)
+{
+	struct timespec t0, t1;
+	uint32_t want = 0;
+	int64_t spent = 0;
+	unsigned short cs;
+	unsigned a, b, c, d;
+
+	if ((uintptr_t)compat_run > 0xffffffffu ||
+	    (uintptr_t)compat_stack > 0xffffffffu - sizeof(compat_stack))
+		return check_fail("not linked below 4 GiB");
+	__cpuid(0, a, b, c, d);
+	compat_syscall = b != 0x756e6547; /* "Genu"ineIntel */
+	compat_loops = 20000000;
+	for (uint32_t i = compat_loops; i; i--)
+		want += i;
+	/* 50 ms of the loop: several of the kernel's 4 ms ticks */
+	while (spent < 50000000) {
+		compat_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+				   0);
+		if (compat_page == MAP_FAILED)
+			return check_fail_errno("mmap MAP_32BIT");
+		compat_sum = compat_ret = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		compat_run();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		asm volatile("mov %%cs, %0" : "=r"(cs));
+		if (compat_sum != want ||
+		    compat_ret != (compat_syscall ? (uint32_t)-ENOSYS : 0) ||
+		    *compat_page != 0x5a5a5a5a || cs != USER_CS)
+			return check_fail("sum %#x (want %#x), syscall %d, "
+					  "page %#x, back in CS %#x",
+					  compat_sum, want, (int)compat_ret,
+					  *compat_page, cs);
+		munmap(compat_page, 4096);
+		spent += (t1.tv_sec - t0.tv_sec) * 1000000000ll + t1.tv_nsec -
+			 t0.tv_nsec;
+	}
+	return 0;
+}
+
+/*
+ * sgdt, sidt, smsw, sldt and str in 32-bit code store what their 64-bit
+ * forms do, the descriptor tables' bases cut to 32 bits (Intel SDM Vol.
+ * 2B, SGDT). Under the VMM the microkernel's UMIP makes them fault in
+ * user mode and the VMM answers for the guest's CPU, which has no UMIP
+ * (cpu_state.c); it once did so only for 64-bit code, and the 32-bit
+ * forms were a SIGSEGV.
+ */
+uint8_t umip32_gdt[8], umip32_idt[8];
+uint32_t umip32_msw, umip32_ldt_reg, umip32_tr_reg;
+uint16_t umip32_ldt_mem, umip32_tr_mem;
+void umip32_run(void);
+asm(".text\n"
+    "umip32_run:\n\t"
+    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
+    "mov %rsp, compat_rsp64(%rip)\n\t"
+    "lea compat_stack+1024(%rip), %rsp\n\t"
+    "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
+    "ljmpl *umip32_far(%rip)\n"
+    ".code32\n"
+    "1:\tsgdt umip32_gdt\n\t" /* disp32: absolute in 32-bit code */
+    "mov $umip32_idt, %ebx\n\t"
+    "sidt (%ebx)\n\t"
+    "smsw %eax\n\t"
+    "mov %eax, umip32_msw\n\t"
+    "mov $-1, %ecx\n\t"
+    "sldt %ecx\n\t"
+    "mov %ecx, umip32_ldt_reg\n\t"
+    "mov $-1, %edx\n\t"
+    "str %edx\n\t"
+    "mov %edx, umip32_tr_reg\n\t"
+    "sldt umip32_ldt_mem\n\t"
+    "mov $umip32_tr_mem - 8, %esi\n\t"
+    "str 8(%esi)\n\t"
+    "ljmp $0x33, $3f\n"
+    ".code64\n"
+    "3:\tmov compat_rsp64(%rip), %rsp\n\t"
+    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
+    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
+    "ret\n"
+    ".data\n"
+    "umip32_far: .long 1b; .word 0x23\n"
+    ".text\n");
+
+static int compat_umip(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gdt, idt;
+	uint64_t msw;
+	uint16_t ldt, tr;
+	uint8_t want_gdt[8], want_idt[8];
+
+	asm volatile("sgdt %0; sidt %1; smsw %2; sldt %3; str %4"
+		     : "=m"(gdt), "=m"(idt), "=r"(msw), "=m"(ldt), "=m"(tr));
+	memset(umip32_gdt, 0xee, sizeof(umip32_gdt));
+	memset(umip32_idt, 0xee, sizeof(umip32_idt));
+	umip32_ldt_mem = umip32_tr_mem = 0xeeee;
+	umip32_run();
+	/* limit, 32 bits of base, and the two bytes after left alone */
+	memcpy(want_gdt, &gdt, 6);
+	memcpy(want_idt, &idt, 6);
+	want_gdt[6] = want_gdt[7] = want_idt[6] = want_idt[7] = 0xee;
+	if (memcmp(umip32_gdt, want_gdt, 8) || memcmp(umip32_idt, want_idt, 8))
+		return check_fail("32-bit sgdt/sidt stored %02x%02x %08x / "
+				  "%02x%02x %08x, 64-bit: limit %#x base %#lx "
+				  "/ limit %#x base %#lx",
+				  umip32_gdt[1], umip32_gdt[0],
+				  *(uint32_t *)(umip32_gdt + 2), umip32_idt[1],
+				  umip32_idt[0], *(uint32_t *)(umip32_idt + 2),
+				  gdt.limit, (unsigned long)gdt.base, idt.limit,
+				  (unsigned long)idt.base);
+	if (umip32_msw != (uint32_t)msw || umip32_ldt_reg != ldt ||
+	    umip32_tr_reg != tr || umip32_ldt_mem != ldt || umip32_tr_mem != tr)
+		return check_fail("32-bit smsw %#x sldt %#x/%#x str %#x/%#x, "
+				  "64-bit %#lx %#x %#x",
+				  umip32_msw, umip32_ldt_reg, umip32_ldt_mem,
+				  umip32_tr_reg, umip32_tr_mem,
+				  (unsigned long)msw, ldt, tr);
+	return 0;
+}
+
+const struct check compat_checks[] = {
+	{ "compat_mode", compat_mode },
+	{ "compat_umip", compat_umip },
+	{ NULL, NULL },
+};
