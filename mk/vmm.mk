@@ -51,4 +51,17 @@ $(VMM_DEV_TEST): vmm/tests/dev_test.c vmm/tests/aml_test.c vmm/dev/rtc.c \
 		-Iuser/lib/include -o $@ vmm/tests/dev_test.c \
 		vmm/tests/aml_test.c vmm/dev/rtc.c vmm/dev/aml.c
 
+# The instruction decoder, built for the host the same way.
+VMM_DECODE_TEST := $(VMM_OUT)/decode_test
+TEST_DEPS       += $(VMM_DECODE_TEST)
+
+$(VMM_DECODE_TEST): vmm/tests/decode_test.c vmm/decode.c vmm/include/decode.h \
+		    vmm/tests/host-decode/vmm.h kernel/lib/include/types.h \
+		    mk/vmm.mk
+	@mkdir -p $(dir $@)
+	@echo '  CC [host] $@'
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror \
+		-Ivmm/tests/host-decode -Ivmm/include -Ikernel/lib/include \
+		-o $@ vmm/tests/decode_test.c vmm/decode.c
+
 -include $(shell find $(VMM_OUT) -name '*.d' 2>/dev/null)

@@ -76,6 +76,16 @@ enum insn_kind {
 	INSN_KIND_COUNT
 };
 
+/* Segment registers in the encoding's order (Vol. 2A 3.4.2.1). */
+enum seg {
+	SEG_ES,
+	SEG_CS,
+	SEG_SS,
+	SEG_DS,
+	SEG_FS,
+	SEG_GS
+};
+
 struct mem_operand {
 	s8 base, index; /* register numbers, -1: none */
 	u8 scale;

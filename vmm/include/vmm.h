@@ -37,6 +37,7 @@
 #include <lib.h>
 #include <sys.h>
 #include <vm_boot.h>
+#include "decode.h" /* instructions, and enum seg */
 
 /*
  * The code and data of the paths every guest event takes (an upcall, a
@@ -155,15 +156,6 @@ struct vcpu {
 	struct vcpu_regs idle_regs; /* where to go on when idle ends */
 	volatile u64 irq_latched;   /* pending bits taken while in VMM code */
 	struct refill refill;	    /* softtlb.c, softtlb_refill() */
-};
-
-enum seg {
-	SEG_ES,
-	SEG_CS,
-	SEG_SS,
-	SEG_DS,
-	SEG_FS,
-	SEG_GS
 };
 
 /*
@@ -326,8 +318,7 @@ void uspace_flush_page(u64 va);
 void uspace_reclaim(bool empty);
 bool uspace_return_quota(void);
 
-/* decode.c, rewrite.c */
-#include "decode.h"
+/* decode.c, rewrite.c: decode.h, included above */
 struct record { /* one .afterburn record (SPEC 4.2) */
 	u64 start, end;
 };
