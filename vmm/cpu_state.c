@@ -229,8 +229,10 @@ static const struct cpuid_mask masks[] = {
 	/* 1: SSE3..SSE4.2, POPCNT, AES, PCLMUL, MOVBE, RDRAND, CX16, SSSE3,
 	 *    FMA, PCID (ours, set below), XSAVE, OSXSAVE (the guest's own,
 	 *    below), AVX, F16C;
-	 *    edx: FPU TSC MSR PAE CX8 SEP CMOV CLFSH MMX FXSR SSE SSE2 PSE PGE */
-	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0788a979 },
+	 *    edx: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PSE36 CLFSH MMX FXSR
+	 *    SSE SSE2 SS (DE, PSE36 and self-snoop change nothing in long
+	 *    mode: Linux clears CR4.DE, which the VMM never acts on) */
+	{ 1, ~0u, 0x0000ffff, 0x7ed83203, 0x0f8aa97d },
 	/* 7: FSGSBASE (the four instructions are sites, emulate.c) BMI1
 	 *    AVX2 BMI2 ERMS ADX RDSEED CLFLUSHOPT CLWB SHA;
 	 *    ecx: GFNI VAES VPCLMULQDQ */
