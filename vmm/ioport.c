@@ -2,7 +2,9 @@
  * Port I/O dispatch, in the manner of kvmtool's ioport.c: each device
  * registers the ports it owns, every in/out site hands its access to the
  * owner. Ports nobody owns read as all ones (nothing there) and ignore
- * writes, like an empty ISA bus; the first access to each is logged.
+ * writes, like an empty ISA bus, and silently: Linux probes ports that
+ * are absent on QEMU's PC as well (COM2-COM4, DMA page registers). They
+ * are listed once when the VM stops (ioport_report).
  */
 #include "vmm.h"
 
@@ -28,13 +30,32 @@ static const struct ioport_handler *owner(u16 port)
 	return NULL;
 }
 
-static void log_unowned(u16 port, bool write)
+static void log_unowned(u16 port)
 {
-	if (logged[port / 8] & (1 << (port % 8)))
-		return;
 	logged[port / 8] |= 1 << (port % 8);
-	printf("vmm: %s of unemulated port %x\n", write ? "write" : "read",
-	       port);
+}
+
+/* "vmm: unemulated ports the guest used: 87 2e9 ..." (up to a line's worth) */
+void ioport_report(void)
+{
+	char line[160];
+	int n = 0, shown = 0, more = 0;
+
+	for (unsigned port = 0; port < 65536; port++) {
+		if (!(logged[port / 8] & (1 << (port % 8))))
+			continue;
+		if (n > (int)sizeof(line) - 8) {
+			more++;
+			continue;
+		}
+		n += snprintf(line + n, sizeof(line) - n, " %x", port);
+		shown++;
+	}
+	if (shown && more)
+		printf("vmm: unemulated ports the guest used:%s and %d more\n",
+		       line, more);
+	else if (shown)
+		printf("vmm: unemulated ports the guest used:%s\n", line);
 }
 
 VMM_WARM u32 ioport_read(u16 port, unsigned size)
@@ -44,7 +65,7 @@ VMM_WARM u32 ioport_read(u16 port, unsigned size)
 	if (h && h->read)
 		return h->read(port, size);
 	if (!h)
-		log_unowned(port, false);
+		log_unowned(port);
 	return size == 4 ? ~0u : (1u << (8 * size)) - 1;
 }
 
@@ -55,7 +76,7 @@ VMM_WARM void ioport_write(u16 port, unsigned size, u32 val)
 	if (h && h->write)
 		h->write(port, size, val);
 	else if (!h)
-		log_unowned(port, true);
+		log_unowned(port);
 }
 
 void pic_init(void);

@@ -73,6 +73,7 @@ void noreturn vmm_stop(long status, const char *why)
 {
 	uart_flush();
 	printf("vmm: VM stopped: %s\n", why);
+	ioport_report();
 	counters_print(NULL);
 	exit(status);
 }

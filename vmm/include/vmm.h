@@ -386,6 +386,7 @@ struct ioport_handler {
 void ioport_register(const struct ioport_handler *h);
 u32 ioport_read(u16 port, unsigned size);
 void ioport_write(u16 port, unsigned size, u32 val);
+void ioport_report(void); /* the unemulated ports used, at the end */
 void devices_init(void);
 u64 acpi_build(void); /* dev/acpi.c: the tables; the RSDP's address */
 /* dev/aml.c: the DSDT's AML into out; its length, 0 if over max */
