@@ -28,7 +28,7 @@ static const char *const counter_names[CNT_COUNT] = {
 	"own_reclaims",	  "quota_grows",
 	"quota_returns",  "debug_sets",
 	"debug_unarmed",  "umip_emulations",
-	"kmem_borrows",
+	"kmem_borrows",	  "user_fills",
 };
 
 static bool isalnum_ascii(char c)

@@ -44,6 +44,7 @@ static VMM_HOT void noreturn page_fault(struct vcpu *v, struct vcpu_regs *r,
 	switch (softtlb_fill(addr, error, user, &pf_error)) {
 	case TLB_MAPPED:
 		counters[CNT_TLB_FILLS]++;
+		counters[CNT_USER_FILLS] += user;
 		guest_resume(v, r);
 	case TLB_GUEST_FAULT:
 		counters[CNT_GUEST_FAULTS]++;

@@ -248,6 +248,7 @@ enum counter {
 	CNT_DEBUG_UNARMED,
 	CNT_UMIP_EMULATIONS,
 	CNT_KMEM_BORROWS,
+	CNT_USER_FILLS, /* the tlb_fills of a guest process's task */
 	CNT_COUNT
 };
 extern u64 counters[CNT_COUNT];
