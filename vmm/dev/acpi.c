@@ -50,8 +50,12 @@
 #define FADT_PWR_BUTTON (1u << 4) /* none as a fixed feature */
 #define FADT_SLP_BUTTON (1u << 5)
 #define FADT_RESET_REG_SUP (1u << 10)
-#define BOOT_ARCH_LEGACY (1u << 0) /* ISA devices: PIC, PIT, RTC, UART */
-#define BOOT_ARCH_8042 (1u << 1)   /* board.c's reset pulse */
+/*
+ * ISA devices: PIC, PIT, RTC, UART. Not ACPI_FADT_8042, which QEMU sets:
+ * board.c has only the keyboard controller's reset pulse, no i8042 for a
+ * driver to probe.
+ */
+#define BOOT_ARCH_LEGACY (1u << 0)
 #define RTC_CENTURY 0x32
 #define RESET_PORT 0xcf9
 #define RESET_VALUE 6 /* board.c: bit 2 resets */
@@ -122,7 +126,7 @@ static void fadt_build(void)
 	set(t, 96, 2, 101);	/* P_LVL2_LAT: no C2 */
 	set(t, 98, 2, 1001);	/* P_LVL3_LAT: no C3 */
 	set(t, 108, 1, RTC_CENTURY);
-	set(t, 109, 2, BOOT_ARCH_LEGACY | BOOT_ARCH_8042);
+	set(t, 109, 2, BOOT_ARCH_LEGACY);
 	set(t, 112, 4,
 	    FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
 		    FADT_RESET_REG_SUP);
