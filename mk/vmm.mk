@@ -64,4 +64,16 @@ $(VMM_DECODE_TEST): vmm/tests/decode_test.c vmm/decode.c vmm/include/decode.h \
 		-Ivmm/tests/host-decode -Ivmm/include -Ikernel/lib/include \
 		-o $@ vmm/tests/decode_test.c vmm/decode.c
 
+# The guest's debug registers: which breakpoints reach the microkernel.
+VMM_DEBUG_TEST := $(VMM_OUT)/debug_test
+TEST_DEPS      += $(VMM_DEBUG_TEST)
+
+$(VMM_DEBUG_TEST): vmm/tests/debug_test.c vmm/debug.c include/abi/debug.h \
+		   vmm/tests/host-debug/vmm.h mk/vmm.mk
+	@mkdir -p $(dir $@)
+	@echo '  CC [host] $@'
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror \
+		-Ivmm/tests/host-debug -Iinclude \
+		-o $@ vmm/tests/debug_test.c vmm/debug.c
+
 -include $(shell find $(VMM_OUT) -name '*.d' 2>/dev/null)
