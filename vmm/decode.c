@@ -3,8 +3,8 @@
  * chapter 2 and appendix A): prefixes, REX, the opcode, ModRM/SIB and
  * displacement. A guest process's 32-bit code (compatibility mode) is
  * decoded the same way without REX, with 32-bit addresses and an
- * absolute disp32 where 64-bit code is RIP-relative; its 16-bit
- * addressing (0x67) is not decoded. Only the instructions a site or a trap can hold are
+ * absolute disp32 where 64-bit code is RIP-relative, and 16-bit
+ * addressing after an address-size prefix (0x67). Only the instructions a site or a trap can hold are
  * recognised; anything else is INSN_NONE, so an unexpected byte sequence
  * at a site is a load error and never a guess.
  */
@@ -114,6 +114,30 @@ static s64 next_le(struct cursor *c, unsigned n)
 	return (s64)v;
 }
 
+/*
+ * A 16-bit ModRM memory operand (Vol. 2A table 2-1): 32-bit code with an
+ * address-size prefix. bx+si, bx+di, bp+si, bp+di, si, di, bp (disp16
+ * alone with mod 0), bx; then disp8 or disp16.
+ */
+static void modrm16(struct cursor *c, struct insn *in, u8 mod, u8 rm)
+{
+	static const s8 base[8] = { R_BX, R_BX, R_BP, R_BP, -1, -1, R_BP, R_BX };
+	static const s8 index[8] = {
+		R_SI, R_DI, R_SI, R_DI, R_SI, R_DI, -1, -1
+	};
+
+	in->mem.base = base[rm];
+	in->mem.index = index[rm];
+	if (rm == 6 && mod == 0) {
+		in->mem.base = -1;
+		in->mem.disp = (u16)next_le(c, 2);
+	} else if (mod == 1) {
+		in->mem.disp = next_le(c, 1);
+	} else if (mod == 2) {
+		in->mem.disp = next_le(c, 2);
+	}
+}
+
 /* ModRM and what follows it (Vol. 2A 2.1.5, 2.2.1.6). */
 static void modrm(struct cursor *c, struct insn *in, u8 rex)
 {
@@ -129,6 +153,10 @@ static void modrm(struct cursor *c, struct insn *in, u8 rex)
 	in->mem.base = -1;
 	in->mem.index = -1;
 	in->mem.scale = 1;
+	if (in->addr_size == 2) {
+		modrm16(c, in, mod, rm);
+		return;
+	}
 	if (rm == 4) {
 		u8 sib = next(c), base = sib & 7,
 		   idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
@@ -315,10 +343,8 @@ static long decode(const u8 *p, unsigned max, bool compat, struct insn *in)
 		op = next(&c);
 		if (op == 0x66)
 			opsize16 = true;
-		else if (op == 0x67 && compat)
-			return -1; /* 16-bit addressing */
 		else if (op == 0x67)
-			in->addr_size = 4;
+			in->addr_size = compat ? 2 : 4;
 		else if (op == 0xf3 || op == 0xf2) {
 			in->rep = true;
 			c.last_rep = op;

@@ -49,6 +49,8 @@ static VMM_WARM u64 effective_address(struct vcpu *v, struct vcpu_regs *r,
 		ea += *gpr(r, m->index) * m->scale;
 	if (in->addr_size == 4)
 		ea = (u32)ea;
+	else if (in->addr_size == 2)
+		ea = (u16)ea;
 	if (m->seg == SEG_FS)
 		ea += v->fs_base;
 	else if (m->seg == SEG_GS)

@@ -118,8 +118,10 @@ static int compat_mode(void)
  * 2B, SGDT). Under the VMM the microkernel's UMIP makes them fault in
  * user mode and the VMM answers for the guest's CPU, which has no UMIP
  * (cpu_state.c); it once did so only for 64-bit code, and the 32-bit
- * forms were a SIGSEGV.
+ * forms were a SIGSEGV. Their 16-bit addressing forms (prefix 0x67)
+ * store into a page mapped at 0x8000.
  */
+#define LOW16 0x8000ul /* reachable with 16-bit addresses */
 uint8_t umip32_gdt[8], umip32_idt[8];
 uint32_t umip32_msw, umip32_ldt_reg, umip32_tr_reg;
 uint16_t umip32_ldt_mem, umip32_tr_mem;
@@ -146,6 +148,11 @@ asm(".text\n"
     "sldt umip32_ldt_mem\n\t"
     "mov $umip32_tr_mem - 8, %esi\n\t"
     "str 8(%esi)\n\t"
+    /* 16-bit addresses (prefix 0x67) into the page at LOW16 */
+    "mov $0x8000, %ebx\n\t"
+    "xor %esi, %esi\n\t"
+    "sgdt (%bx)\n\t"
+    "str 8(%bx,%si)\n\t"
     "ljmp $0x33, $3f\n"
     ".code64\n"
     "3:\tmov compat_rsp64(%rip), %rsp\n\t"
@@ -166,6 +173,13 @@ static int compat_umip(void)
 	uint16_t ldt, tr;
 	uint8_t want_gdt[8], want_idt[8];
 
+	uint8_t *low = mmap((void *)LOW16, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+
+	if (low != (uint8_t *)LOW16)
+		return check_fail_errno("mmap at 0x8000");
+	memset(low, 0xee, 16);
 	asm volatile("sgdt %0; sidt %1; smsw %2; sldt %3; str %4"
 		     : "=m"(gdt), "=m"(idt), "=r"(msw), "=m"(ldt), "=m"(tr));
 	memset(umip32_gdt, 0xee, sizeof(umip32_gdt));
@@ -185,6 +199,12 @@ static int compat_umip(void)
 				  umip32_idt[0], *(uint32_t *)(umip32_idt + 2),
 				  gdt.limit, (unsigned long)gdt.base, idt.limit,
 				  (unsigned long)idt.base);
+	if (memcmp(low, want_gdt, 8) || memcmp(low + 8, &tr, 2))
+		return check_fail("with 16-bit addresses sgdt stored %02x%02x "
+				  "%08x, str %02x%02x",
+				  low[1], low[0], *(uint32_t *)(low + 2),
+				  low[9], low[8]);
+	munmap(low, 4096);
 	if (umip32_msw != (uint32_t)msw || umip32_ldt_reg != ldt ||
 	    umip32_tr_reg != tr || umip32_ldt_mem != ldt || umip32_tr_mem != tr)
 		return check_fail("32-bit smsw %#x sldt %#x/%#x str %#x/%#x, "

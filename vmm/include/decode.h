@@ -105,7 +105,7 @@ struct insn {
 	bool port_imm; /* in/out with an immediate port */
 	u8 port;
 	bool rep;
-	u8 addr_size; /* 8, or 4 with a 0x67 prefix (compat: always 4) */
+	u8 addr_size; /* 8, or 4 with 0x67 (compat: 4, or 2 with 0x67) */
 	bool compat;  /* 32-bit code: no REX, no RIP-relative operands */
 };
 

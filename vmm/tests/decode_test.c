@@ -60,14 +60,26 @@ static void t_rex(void)
 static void t_addr_size(void)
 {
 	static const u8 sidt_bx[] = { 0x67, 0x0f, 0x01, 0x0b };
+	static const u8 sgdt_abs16[] = { 0x67, 0x0f, 0x01, 0x06, 0x34, 0x12 };
+	static const u8 str_bx_si[] = { 0x67, 0x0f, 0x00, 0x48, 0xfe };
 	struct insn a, b;
 	bool ok = dec(false, sidt_bx, sizeof(sidt_bx), &a) &&
 		  a.kind == INSN_SIDT && a.addr_size == 4 && a.mem.base == 3 &&
-		  !dec(true, sidt_bx, sizeof(sidt_bx), &b);
+		  a.mem.index < 0;
 
+	/* 16-bit: rm 3 is bp+di */
+	ok = ok && dec(true, sidt_bx, sizeof(sidt_bx), &b) &&
+	     b.kind == INSN_SIDT && b.addr_size == 2 && b.mem.base == R_BP &&
+	     b.mem.index == R_DI && b.mem.disp == 0 && b.len == 4;
+	ok = ok && dec(true, sgdt_abs16, sizeof(sgdt_abs16), &b) &&
+	     b.kind == INSN_SGDT && b.mem.base < 0 && b.mem.index < 0 &&
+	     b.mem.disp == 0x1234 && b.len == 6;
+	ok = ok && dec(true, str_bx_si, sizeof(str_bx_si), &b) &&
+	     b.kind == INSN_STR && b.mem.base == R_BX && b.mem.index == R_SI &&
+	     b.mem.disp == -2 && b.len == 5;
 	verdict(ok, "addr_size",
-		"0x67: 32-bit addresses in 64-bit code; 16-bit addressing in "
-		"32-bit code is refused, not guessed");
+		"0x67: 32-bit addresses in 64-bit code, 16-bit ones in 32-bit "
+		"code ([bp+di], [0x1234], [bx+si-2])");
 }
 
 static void t_operands(void)
