@@ -7,10 +7,13 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "conformance.h"
 
@@ -37,13 +40,14 @@
  */
 uint32_t compat_sum, compat_ret, compat_loops, compat_syscall, *compat_page;
 uint64_t compat_rsp64;
-uint32_t compat_stack[256] __attribute__((aligned(16)));
+/* room for a signal frame with the largest XSAVE area (compat_signal) */
+uint32_t compat_stack[4096] __attribute__((aligned(16)));
 void compat_run(void);
 asm(".text\n"
     "compat_run:\n\t"
     "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
     "mov %rsp, compat_rsp64(%rip)\n\t"
-    "lea compat_stack+1024(%rip), %rsp\n\t"
+    "lea compat_stack+16384(%rip), %rsp\n\t"
     "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
     "ljmpl *compat_far(%rip)\n"
     ".code32\n"
@@ -130,7 +134,7 @@ asm(".text\n"
     "umip32_run:\n\t"
     "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
     "mov %rsp, compat_rsp64(%rip)\n\t"
-    "lea compat_stack+1024(%rip), %rsp\n\t"
+    "lea compat_stack+16384(%rip), %rsp\n\t"
     "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
     "ljmpl *umip32_far(%rip)\n"
     ".code32\n"
@@ -215,8 +219,65 @@ static int compat_umip(void)
 	return 0;
 }
 
+/*
+ * A signal that interrupts 32-bit code: its handler runs in 64-bit mode
+ * (CS USER_CS), the frame says where it came from (CS USER32_CS), and
+ * rt_sigreturn goes back to the 32-bit loop, which finishes its sum.
+ */
+static volatile int sig_hits, sig_in32, sig_bad_cs;
+
+static void on_alarm(int sig, siginfo_t *si, void *ctx)
+{
+	const ucontext_t *uc = ctx;
+	unsigned short cs;
+
+	(void)sig;
+	(void)si;
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	sig_hits++;
+	sig_in32 += (uc->uc_mcontext.gregs[REG_CSGSFS] & 0xffff) == USER32_CS;
+	sig_bad_cs += cs != USER_CS;
+}
+
+static int compat_signal(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_alarm,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	struct itimerval every_2ms = { { 0, 2000 }, { 0, 2000 } }, off = { 0 };
+	uint32_t want = 0;
+	int runs = 0, bad_sums = 0;
+
+	compat_loops = 2000000;
+	for (uint32_t i = compat_loops; i; i--)
+		want += i;
+	compat_syscall = 0;
+	compat_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (compat_page == MAP_FAILED)
+		return check_fail_errno("mmap MAP_32BIT");
+	if (sigaction(SIGALRM, &sa, NULL) ||
+	    setitimer(ITIMER_REAL, &every_2ms, NULL))
+		return check_fail_errno("SIGALRM every 2 ms");
+	while (runs < 200 && sig_in32 < 3) {
+		compat_sum = 0;
+		compat_run();
+		bad_sums += compat_sum != want;
+		runs++;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	munmap(compat_page, 4096);
+	if (sig_in32 < 3 || sig_bad_cs || bad_sums)
+		return check_fail("%d signals, %d of them in 32-bit code, %d "
+				  "handlers not in 64-bit mode, %d of %d sums "
+				  "wrong",
+				  sig_hits, sig_in32, sig_bad_cs, bad_sums,
+				  runs);
+	return 0;
+}
+
 const struct check compat_checks[] = {
 	{ "compat_mode", compat_mode },
 	{ "compat_umip", compat_umip },
+	{ "compat_signal", compat_signal },
 	{ NULL, NULL },
 };
