@@ -12,7 +12,7 @@
 
 static const struct ioport_handler *handlers[MAX_HANDLERS];
 static unsigned nr_handlers;
-static u8 logged[65536 / 8];
+static u8 unowned_used[65536 / 8];
 
 void ioport_register(const struct ioport_handler *h)
 {
@@ -30,9 +30,9 @@ static const struct ioport_handler *owner(u16 port)
 	return NULL;
 }
 
-static void log_unowned(u16 port)
+static void note_unowned(u16 port)
 {
-	logged[port / 8] |= 1 << (port % 8);
+	unowned_used[port / 8] |= 1 << (port % 8);
 }
 
 /* "vmm: unemulated ports the guest used: 87 2e9 ..." (up to a line's worth) */
@@ -42,7 +42,7 @@ void ioport_report(void)
 	int n = 0, shown = 0, more = 0;
 
 	for (unsigned port = 0; port < 65536; port++) {
-		if (!(logged[port / 8] & (1 << (port % 8))))
+		if (!(unowned_used[port / 8] & (1 << (port % 8))))
 			continue;
 		if (n > (int)sizeof(line) - 8) {
 			more++;
@@ -65,7 +65,7 @@ VMM_WARM u32 ioport_read(u16 port, unsigned size)
 	if (h && h->read)
 		return h->read(port, size);
 	if (!h)
-		log_unowned(port);
+		note_unowned(port);
 	return size == 4 ? ~0u : (1u << (8 * size)) - 1;
 }
 
@@ -76,7 +76,7 @@ VMM_WARM void ioport_write(u16 port, unsigned size, u32 val)
 	if (h && h->write)
 		h->write(port, size, val);
 	else if (!h)
-		log_unowned(port);
+		note_unowned(port);
 }
 
 void pic_init(void);

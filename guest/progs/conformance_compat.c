@@ -42,16 +42,29 @@ uint32_t compat_sum, compat_ret, compat_loops, compat_syscall, *compat_page;
 uint64_t compat_rsp64;
 /* room for a signal frame with the largest XSAVE area (compat_signal) */
 uint32_t compat_stack[4096] __attribute__((aligned(16)));
-void compat_run(void);
+void compat_loop32(void);
+
+/*
+ * Run the 32-bit code at code32 (below 4 GiB) on compat_stack; it ends
+ * with "ljmp $0x33, $compat_back", which returns from here.
+ */
+void compat_call(void (*code32)(void));
 asm(".text\n"
-    "compat_run:\n\t"
+    "compat_call:\n\t"
     "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
     "mov %rsp, compat_rsp64(%rip)\n\t"
+    "mov %edi, compat_far(%rip)\n\t"
     "lea compat_stack+16384(%rip), %rsp\n\t"
     "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
     "ljmpl *compat_far(%rip)\n"
+    "compat_back:\n\t"
+    "mov compat_rsp64(%rip), %rsp\n\t"
+    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
+    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
+    "ret\n"
     ".code32\n"
-    "1:\tmov compat_loops, %ecx\n\t"
+    "compat_loop32:\n\t"
+    "mov compat_loops, %ecx\n\t"
     "xor %edx, %edx\n"
     "2:\tadd %ecx, %edx\n\t"
     "dec %ecx\n\t"
@@ -64,15 +77,16 @@ asm(".text\n"
     "mov %eax, compat_ret\n"
     "4:\tmov compat_page, %ebx\n\t"
     "movl $0x5a5a5a5a, (%ebx)\n\t"
-    "ljmp $0x33, $3f\n"
+    "ljmp $0x33, $compat_back\n"
     ".code64\n"
-    "3:\tmov compat_rsp64(%rip), %rsp\n\t"
-    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
-    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
-    "ret\n"
     ".data\n"
-    "compat_far: .long 1b; .word 0x23\n"
+    "compat_far: .long 0; .word 0x23\n"
     ".text\n");
+
+static void compat_run(void)
+{
+	compat_call(compat_loop32);
+}
 
 static int compat_mode(void)
 {
@@ -82,7 +96,7 @@ static int compat_mode(void)
 	unsigned short cs;
 	unsigned a, b, c, d;
 
-	if ((uintptr_t)compat_run > 0xffffffffu ||
+	if ((uintptr_t)compat_loop32 > 0xffffffffu ||
 	    (uintptr_t)compat_stack > 0xffffffffu - sizeof(compat_stack))
 		return check_fail("not linked below 4 GiB");
 	__cpuid(0, a, b, c, d);
@@ -129,16 +143,11 @@ static int compat_mode(void)
 uint8_t umip32_gdt[8], umip32_idt[8];
 uint32_t umip32_msw, umip32_ldt_reg, umip32_tr_reg;
 uint16_t umip32_ldt_mem, umip32_tr_mem;
-void umip32_run(void);
+void umip32_code(void);
 asm(".text\n"
-    "umip32_run:\n\t"
-    "push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n\t"
-    "mov %rsp, compat_rsp64(%rip)\n\t"
-    "lea compat_stack+16384(%rip), %rsp\n\t"
-    "mov $0x2b, %eax; mov %eax, %ds; mov %eax, %es\n\t"
-    "ljmpl *umip32_far(%rip)\n"
     ".code32\n"
-    "1:\tsgdt umip32_gdt\n\t" /* disp32: absolute in 32-bit code */
+    "umip32_code:\n\t"
+    "sgdt umip32_gdt\n\t" /* disp32: absolute in 32-bit code */
     "mov $umip32_idt, %ebx\n\t"
     "sidt (%ebx)\n\t"
     "smsw %eax\n\t"
@@ -157,15 +166,8 @@ asm(".text\n"
     "xor %esi, %esi\n\t"
     "sgdt (%bx)\n\t"
     "str 8(%bx,%si)\n\t"
-    "ljmp $0x33, $3f\n"
-    ".code64\n"
-    "3:\tmov compat_rsp64(%rip), %rsp\n\t"
-    "xor %eax, %eax; mov %eax, %ds; mov %eax, %es\n\t"
-    "pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n\t"
-    "ret\n"
-    ".data\n"
-    "umip32_far: .long 1b; .word 0x23\n"
-    ".text\n");
+    "ljmp $0x33, $compat_back\n"
+    ".code64\n");
 
 static int compat_umip(void)
 {
@@ -189,7 +191,7 @@ static int compat_umip(void)
 	memset(umip32_gdt, 0xee, sizeof(umip32_gdt));
 	memset(umip32_idt, 0xee, sizeof(umip32_idt));
 	umip32_ldt_mem = umip32_tr_mem = 0xeeee;
-	umip32_run();
+	compat_call(umip32_code);
 	/* limit, 32 bits of base, and the two bytes after left alone */
 	memcpy(want_gdt, &gdt, 6);
 	memcpy(want_idt, &idt, 6);

@@ -162,7 +162,7 @@ u64 acpi_build(void)
 
 	fadt_build();
 
-	aml_len = dsdt_aml(aml, sizeof(aml));
+	aml_len = dsdt_aml(aml, sizeof(aml), SLP_TYP_S5);
 	if (!aml_len)
 		vmm_fatal("the DSDT does not fit in %u bytes", DSDT_MAX);
 	t = table(DSDT, "DSDT", 36 + aml_len, 2);

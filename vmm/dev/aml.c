@@ -3,7 +3,7 @@
  * by hand: the few encodings it needs are below. acpi.c wraps it in the
  * table header.
  *
- *   Name (_S5, Package (4) { 5, 5, 0, 0 })     soft off: SLP_TYPa/b 5
+ *   Name (_S5, Package (4) { 5, 5, 0, 0 })     soft off: SLP_TYPa/b
  *   Scope (\_SB) {
  *     Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, 1)
  *                    Name (_CRS, ResourceTemplate () {
@@ -177,8 +177,11 @@ static void device(struct aml *a, const char *name, const char *hid, int uid,
 	pkg_close(a, at);
 }
 
-/* The definition block into out (max bytes); its length, 0 if too long. */
-unsigned dsdt_aml(u8 *out, unsigned max)
+/*
+ * The definition block into out (max bytes), with s5_type the SLP_TYP
+ * that PM1_CNT takes for soft off (acpi.c); its length, 0 if too long.
+ */
+unsigned dsdt_aml(u8 *out, unsigned max, u8 s5_type)
 {
 	struct aml a = { .p = out, .max = max };
 	unsigned at;
@@ -189,10 +192,10 @@ unsigned dsdt_aml(u8 *out, unsigned max)
 	at = pkg_open(&a);
 	byte(&a, 4); /* elements */
 	byte(&a, BYTE_PREFIX);
-	byte(&a, 5); /* SLP_TYPa: PM1_CNT's SLP_TYP for S5 (acpi.c) */
+	byte(&a, s5_type); /* SLP_TYPa */
 	byte(&a, BYTE_PREFIX);
-	byte(&a, 5); /* SLP_TYPb */
-	byte(&a, 0); /* Zero, Zero: reserved */
+	byte(&a, s5_type); /* SLP_TYPb */
+	byte(&a, 0);	   /* Zero, Zero: reserved */
 	byte(&a, 0);
 	pkg_close(&a, at);
 

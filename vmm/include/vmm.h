@@ -391,7 +391,7 @@ void ioport_report(void); /* the unemulated ports used, at the end */
 void devices_init(void);
 u64 acpi_build(void); /* dev/acpi.c: the tables; the RSDP's address */
 /* dev/aml.c: the DSDT's AML into out; its length, 0 if over max */
-unsigned dsdt_aml(u8 *out, unsigned max);
+unsigned dsdt_aml(u8 *out, unsigned max, u8 s5_type);
 u32 aml_eisa_id(const char *id);
 void pic_raise(unsigned irq);
 bool pic_requested(unsigned irq);

@@ -93,7 +93,7 @@ static void t_dsdt(void)
 	static const u8 s5[] = { 0x08, '_',  'S',  '5',	 '_',  0x12, 0x08,
 				 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
 	u8 buf[512];
-	unsigned len = dsdt_aml(buf, sizeof(buf)), n, scope, at, dlen;
+	unsigned len = dsdt_aml(buf, sizeof(buf), 5), n, scope, at, dlen;
 	struct dev d[2] = { 0 };
 	bool ok = len > sizeof(s5) && !memcmp(buf, s5, sizeof(s5)) &&
 		  buf[sizeof(s5)] == 0x10;
@@ -113,7 +113,7 @@ static void t_dsdt(void)
 	     d[0].count == 8 && d[0].irq_mask == 1 << 4 &&
 	     !strcmp(d[1].name, "RTC_") && d[1].hid == aml_eisa_id("PNP0B00") &&
 	     d[1].port == 0x70 && d[1].count == 8 && d[1].irq_mask == 1 << 8;
-	verdict(ok && dsdt_aml(buf, 40) == 0, "aml_dsdt",
+	verdict(ok && dsdt_aml(buf, 40, 5) == 0, "aml_dsdt",
 		"the DSDT parses: \\_S5, Scope (\\_SB) with a two-byte "
 		"PkgLength, COM1 (0x3f8, IRQ 4) and RTC (0x70-0x77, IRQ 8); "
 		"too small a buffer is refused");

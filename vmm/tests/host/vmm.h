@@ -57,7 +57,7 @@ static inline long ipc_call(u64 dest, struct ipc_msg *m, u32 timeout)
 }
 
 /* dev/aml.c */
-unsigned dsdt_aml(u8 *out, unsigned max);
+unsigned dsdt_aml(u8 *out, unsigned max, u8 s5_type);
 u32 aml_eisa_id(const char *id);
 
 #endif
